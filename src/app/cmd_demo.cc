@@ -1,0 +1,169 @@
+#include "app/cmd_demo.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "app/monitor.h"
+#include "core/log.h"
+#include "sim/uk2019_simulator.h"
+#include "source/embedded_kafka.h"
+#include "source/replay.h"
+
+namespace adwatch {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string Money(Pence pence) {
+  char buf[32];
+  const long long pounds = pence / kPencePerPound;
+  if (pounds >= 1000000) {
+    std::snprintf(buf, sizeof buf, "£%.2fm", static_cast<double>(pounds) / 1e6);
+  } else if (pounds >= 1000) {
+    std::snprintf(buf, sizeof buf, "£%.1fk", static_cast<double>(pounds) / 1e3);
+  } else {
+    std::snprintf(buf, sizeof buf, "£%lld", pounds);
+  }
+  return buf;
+}
+
+// Streams the simulated campaign into Kafka, pacing event time at `speed` x real time.
+void Produce(Replayer& replayer, const DemoOptions& options, const std::atomic<bool>& stop,
+             std::atomic<bool>& done) {
+  sim::SimOptions sim_options;
+  sim_options.ads = options.ads;
+  sim::Uk2019Simulator simulator(sim_options);
+  std::string line;
+  const auto wall_start = Clock::now();
+  EpochSeconds sim_start = 0;
+  while (!stop && simulator.Next(&line)) {
+    if (sim_start == 0) sim_start = simulator.last_event_time();
+    const double due = static_cast<double>(simulator.last_event_time() - sim_start) / options.speed;
+    while (!stop && std::chrono::duration<double>(Clock::now() - wall_start).count() < due) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    replayer.Send(line);
+  }
+  replayer.Flush(10000);
+  done = true;
+}
+
+void PrintSummary(std::ostream& out, Pipeline& pipeline, const FiguresCollector& names,
+                  double events_per_second, bool tty) {
+  const Figures f = pipeline.Snapshot();
+  std::string s;
+  if (tty) s += "\x1b[H\x1b[2J";
+  s += "adwatch demo: simulated UK general election 2019\n";
+  s += "watermark " + (f.watermark ? FormatTimestamp(*f.watermark) : std::string("-")) + "   " +
+       std::to_string(static_cast<long long>(events_per_second)) + " events/s   rejected " +
+       std::to_string(static_cast<long long>(
+           pipeline.metrics().outcome_count(Outcome::kRejected))) +
+       "\n\n";
+  char row[256];
+  std::snprintf(row, sizeof row, "%-26s %12s %12s %12s %12s %8s\n", "party (mid estimate)",
+                "to date", "7d", "24h", "1h", "missing");
+  s += row;
+  std::vector<std::size_t> order(f.entities);
+  for (std::size_t e = 0; e < f.entities; ++e) order[e] = e;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return f.campaign_to_date[a].v[2] > f.campaign_to_date[b].v[2];
+  });
+  auto window = [&](std::size_t e, const char* name) {
+    for (std::size_t w = 0; w < f.windows; ++w) {
+      if (names.window_names()[w] == name) return Money(f.Window(e, w).v[2]);
+    }
+    return std::string("-");
+  };
+  for (std::size_t e : order) {
+    if (f.campaign_to_date[e].v[2] == 0) continue;
+    long long missing = 0;
+    for (const auto& r : f.registries) missing += r.missing[e];
+    std::snprintf(row, sizeof row, "%-26.26s %12s %12s %12s %12s %8lld\n",
+                  names.entity_names()[e].c_str(), Money(f.campaign_to_date[e].v[2]).c_str(),
+                  window(e, "7d").c_str(), window(e, "24h").c_str(), window(e, "1h").c_str(),
+                  missing);
+    s += row;
+  }
+  out << s << std::flush;
+}
+
+}  // namespace
+
+int DemoCommand(const DemoOptions& options, const std::atomic<bool>& stop, std::ostream& out,
+                std::ostream& err) {
+  std::string error;
+  std::atomic<bool> quit{false};  // set on Ctrl-C or when --duration has passed
+  Config config = DefaultConfig();
+  auto kafka = EmbeddedKafka::Start({1, options.partitions, {config.kafka.topic}}, &error);
+  if (!kafka) {
+    err << "adwatch demo: " << error << "\n";
+    return 1;
+  }
+  config.kafka.brokers = kafka->bootstrap();
+  config.kafka.group = "adwatch-demo";
+  config.listen = options.listen;
+  SystemClock clock;
+  auto monitor = std::make_unique<Monitor>(config, clock);
+  if (!monitor->Start(&error)) {
+    err << "adwatch demo: " << error << "\n";
+    return 1;
+  }
+  ReplayOptions replay_options;
+  replay_options.brokers = kafka->bootstrap();
+  replay_options.topic = config.kafka.topic;
+  replay_options.stop = &quit;
+  auto replayer = Replayer::Create(replay_options, &error);
+  if (!replayer) {
+    err << "adwatch demo: " << error << "\n";
+    return 1;
+  }
+  const std::string host = config.listen.substr(0, config.listen.rfind(':'));
+  out << "adwatch demo: metrics at http://" << host << ":" << monitor->port()
+      << "/metrics  (embedded Kafka at " << kafka->bootstrap() << "; Ctrl-C to stop)\n"
+      << std::flush;
+
+  std::atomic<bool> monitor_stop{false}, produced{false};
+  std::thread consumer([&] { monitor->Run(monitor_stop); });
+  std::thread producer([&] { Produce(*replayer, options, quit, produced); });
+
+  const bool tty = ::isatty(STDOUT_FILENO) != 0;
+  const auto start = Clock::now();
+  auto last = start;
+  double last_events = 0;
+  auto events = [&] {
+    double n = 0;
+    for (int o = 0; o < kOutcomeCount; ++o) {
+      n += monitor->pipeline().metrics().outcome_count(static_cast<Outcome>(o));
+    }
+    return n;
+  };
+  const auto interval = std::chrono::seconds(tty ? 1 : 5);
+  while (!stop) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto now = Clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start).count();
+    const bool finished = options.duration_seconds > 0 && elapsed >= options.duration_seconds;
+    if (now - last >= interval || finished) {
+      const double n = events();
+      const double rate = (n - last_events) / std::chrono::duration<double>(now - last).count();
+      PrintSummary(out, monitor->pipeline(), *monitor->pipeline().collector(), rate, tty);
+      if (!tty) out << "\n";
+      last = now;
+      last_events = n;
+    }
+    if (finished) break;
+  }
+  quit = true;
+  monitor_stop = true;
+  producer.join();
+  consumer.join();
+  out << "adwatch demo: stopped after " << static_cast<long long>(events())
+      << " events; metrics were at http://" << host << ":" << monitor->port() << "/metrics\n";
+  return 0;
+}
+
+}  // namespace adwatch

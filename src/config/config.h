@@ -1,0 +1,125 @@
+// The configuration (SPEC §5): what `deploy/adwatch.yaml` holds, parsed and validated.
+// Parsing collects every problem with file, line and key; it never throws on bad input.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/money.h"
+#include "core/time.h"
+
+namespace adwatch {
+
+enum class EntityType : std::uint8_t {
+  kParty,
+  kNonPartyCampaigner,
+  kCandidate,
+  kGovernment,
+  kOther
+};
+/// `party`, `non_party_campaigner`, `candidate`, `government`, `other`.
+std::string_view EntityTypeName(EntityType type);
+
+/// A party or campaigner and the rules that attribute ads to it.
+struct EntityConfig {
+  std::string name;  // as people say it: "Conservative", "Labour", ...
+  EntityType type = EntityType::kOther;
+  std::optional<Pence> spending_limit;  // statutory limit for the regulated period
+  std::vector<std::string> page_ids;    // Meta page ids (exact)
+  std::vector<std::string> bylines;     // Meta "Paid for by" texts (normalised, exact)
+  std::vector<std::string> page_names;  // Meta page-name patterns (normalised, substring)
+  std::vector<std::string> google_advertiser_ids;    // exact
+  std::vector<std::string> google_advertiser_names;  // normalised, exact
+};
+
+/// A messaging theme: phrases (case-insensitive, whole words) and exclusions that veto it.
+struct ThemeConfig {
+  std::string name;
+  std::vector<std::string> phrases;
+  std::vector<std::string> exclusions;
+};
+
+struct WindowSpec {
+  std::string name;  // label value: "1h", "24h", "7d"
+  EpochSeconds seconds = 0;
+};
+
+/// The regulated period [start, end) in event time.
+struct Period {
+  EpochSeconds start = 0;
+  EpochSeconds end = 0;
+};
+
+enum class InputFormat : std::uint8_t { kJson, kProtobuf };
+
+struct KafkaConfig {
+  std::string brokers = "localhost:9092";
+  std::string group = "adwatch";
+  std::string topic = "adwatch.observations";
+  InputFormat format = InputFormat::kJson;
+  std::string dead_letter_topic;  // empty: no dead-letter copies
+  /// librdkafka properties passed through verbatim (values may come from ${ENV}).
+  std::vector<std::pair<std::string, std::string>> properties;
+};
+
+/// A conversion to the reporting currency: amount * numerator / denominator, floored.
+struct Rate {
+  std::int64_t numerator = 1;
+  std::int64_t denominator = 1;
+};
+
+struct CurrencyConfig {
+  std::string reporting = "GBP";
+  std::map<std::string, Rate, std::less<>> conversion;  // other ISO codes accepted
+};
+
+/// Caps applied to every input message before and during decoding.
+struct LimitsConfig {
+  std::size_t max_message_bytes = 1 << 20;
+  int max_depth = 32;
+  EpochSeconds future_tolerance_seconds = 86400;  // observed_at beyond now + this: rejected
+};
+
+struct Config {
+  KafkaConfig kafka;
+  std::string listen = "127.0.0.1:9464";
+  std::string state_dir;
+  std::vector<WindowSpec> windows;  // default 1h, 24h, 7d
+  EpochSeconds grace_seconds = 3600;
+  std::optional<Period> regulated_period;
+  std::vector<EntityConfig> entities;
+  std::vector<ThemeConfig> themes;
+  CurrencyConfig currency;
+  LimitsConfig limits;
+};
+
+/// One problem in a config file: `file:line: key: message`.
+struct ConfigProblem {
+  std::string file;
+  int line = 0;  // 1-based; 0 when the problem is the file itself
+  std::string key;  // dotted path, e.g. `entities[3].spending_limit`
+  std::string message;
+  std::string ToString() const;
+};
+
+struct ConfigResult {
+  Config config;
+  std::vector<ConfigProblem> problems;  // empty when valid
+  bool ok() const { return problems.empty(); }
+};
+
+/// Parses and validates YAML text; `file_name` is used in problems only.
+ConfigResult ParseConfig(std::string_view yaml_text, std::string_view file_name);
+/// Reads and parses a file; an unreadable file is one problem naming it.
+ConfigResult LoadConfigFile(const std::string& path);
+/// The built-in default: `deploy/adwatch.yaml` compiled in. Aborts if it does not parse (tests
+/// guarantee it does).
+const Config& DefaultConfig();
+std::string_view DefaultConfigText();
+
+}  // namespace adwatch

@@ -1,0 +1,56 @@
+// The decoded input messages: one sighting of one ad in one registry, and the end of a crawl.
+// Plain values, registry-neutral: the decoders map the Meta and Google shapes onto them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/money.h"
+#include "core/time.h"
+
+namespace adwatch {
+
+enum class Lookup : std::uint8_t { kListing, kById };
+enum class AdStatus : std::uint8_t { kPresent, kNotFound };
+
+/// What attribution and classification read of an ad. For Google rows, `page_id` holds
+/// `Advertiser_ID`, `page_name` holds `Advertiser_Name` and `bylines` is empty.
+struct AdContent {
+  std::string page_id;
+  std::string page_name;
+  std::string bylines;
+  /// Creative bodies, link titles, captions and descriptions, in input order.
+  std::vector<std::string> texts;
+};
+
+/// One sighting (SPEC §2.1). Spend is already in pence of the reporting currency.
+struct Observation {
+  std::string registry;
+  EpochSeconds observed_at = 0;
+  std::string crawl_id;  // empty when absent
+  std::string scope;     // empty when absent
+  Lookup lookup = Lookup::kListing;
+  AdStatus status = AdStatus::kPresent;
+  std::string ad_id;
+  AdContent content;                        // empty when status is not_found
+  std::optional<SpendRange> spend;          // absent when the registry gave none
+  std::optional<EpochSeconds> delivery_start;
+  std::optional<EpochSeconds> delivery_stop;  // absent while the ad runs
+};
+
+/// A crawl of one registry scope has finished (SPEC §2.2).
+struct CrawlEnd {
+  std::string registry;
+  std::string crawl_id;
+  std::string scope;
+  EpochSeconds started_at = 0;
+  EpochSeconds completed_at = 0;
+  std::optional<std::int64_t> ads_listed;
+};
+
+using Message = std::variant<Observation, CrawlEnd>;
+
+}  // namespace adwatch

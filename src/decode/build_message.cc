@@ -1,0 +1,473 @@
+// Shared validation of decoded messages (SPEC §2): one set of rules for JSON and protobuf.
+#include <cstring>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "decode/raw_message.h"
+
+namespace adwatch::decode_internal {
+namespace {
+
+__extension__ using Int128 = __int128;  // products of amounts and conversion rates
+
+constexpr std::uint64_t kMaxAmount = 999'999'999'999;  // at most 12 decimal digits
+constexpr std::size_t kMaxAmountDigits = 12;
+constexpr std::size_t kMaxRegistryLength = 32;
+
+Rejection Reject(RejectReason reason, std::string detail) {
+  return Rejection{reason, std::move(detail)};
+}
+
+std::string Str(std::string_view s) { return std::string(s); }
+
+// Validates one raw message; each step returns false after storing the rejection in err_.
+class Builder {
+ public:
+  Builder(const RawMessage& raw, const DecoderOptions& options, const Clock& clock)
+      : raw_(raw), f_(raw.f), options_(options), clock_(clock) {}
+
+  DecodeResult Build() {
+    if (f_.root != RawType::kObject) {
+      return Reject(RejectReason::kBadType,
+                    "top-level value is " + Str(RawTypeName(f_.root)) + ", not an object");
+    }
+    if (f_.duplicate) {
+      return Reject(RejectReason::kBadValue, "duplicate key '" + Str(f_.duplicate_key) + "'");
+    }
+    bool crawl_end = false;
+    if (f_.kind.present()) {
+      if (f_.kind.type != RawType::kString) return TypeError("kind", f_.kind, "a string");
+      if (f_.kind.str == "crawl_end") {
+        crawl_end = true;
+      } else if (f_.kind.str != "observation") {
+        return Reject(RejectReason::kUnknownKind, "unknown kind");
+      }
+    }
+    std::string_view registry;
+    if (!Registry(&registry)) return std::move(err_);
+    if (crawl_end) return BuildCrawlEnd(registry);
+    return BuildObservation(registry);
+  }
+
+ private:
+  DecodeResult BuildObservation(std::string_view registry) {
+    Observation obs;
+    obs.registry = Str(registry);
+    if (!Timestamp(f_.observed_at, "observed_at", &obs.observed_at)) return std::move(err_);
+    std::string_view s;
+    if (!OptString(f_.crawl_id, "crawl_id", &s)) return std::move(err_);
+    obs.crawl_id = Str(s);
+    if (!OptString(f_.scope, "scope", &s)) return std::move(err_);
+    obs.scope = Str(s);
+    if (!Enum(f_.lookup, "lookup", "listing", "by_id", &s)) return std::move(err_);
+    obs.lookup = s == "by_id" ? Lookup::kById : Lookup::kListing;
+    if (!Enum(f_.status, "status", "present", "not_found", &s)) return std::move(err_);
+    obs.status = s == "not_found" ? AdStatus::kNotFound : AdStatus::kPresent;
+
+    const RawAd& ad = f_.ad;
+    if (!ad.self.present()) return Reject(RejectReason::kMissingField, "missing field 'ad'");
+    if (ad.self.type != RawType::kObject) return TypeError("ad", ad.self, "an object");
+    const bool ok = registry == "google" ? GoogleAd(ad, &obs) : MetaAd(ad, &obs);
+    if (!ok) return std::move(err_);
+    return Message{std::move(obs)};
+  }
+
+  DecodeResult BuildCrawlEnd(std::string_view registry) {
+    CrawlEnd end;
+    end.registry = Str(registry);
+    std::string_view s;
+    if (!ReqString(f_.crawl_id, "crawl_id", &s)) return std::move(err_);
+    if (s.empty()) return Reject(RejectReason::kBadValue, "empty crawl_id");
+    end.crawl_id = Str(s);
+    if (!OptString(f_.scope, "scope", &s)) return std::move(err_);
+    end.scope = Str(s);
+    if (!Timestamp(f_.completed_at, "completed_at", &end.completed_at)) return std::move(err_);
+    end.started_at = end.completed_at;
+    if (f_.started_at.present()) {
+      if (!Timestamp(f_.started_at, "started_at", &end.started_at)) return std::move(err_);
+      if (end.started_at > end.completed_at) {
+        return Reject(RejectReason::kBadValue, "started_at is after completed_at");
+      }
+    }
+    const RawField& n = f_.ads_listed;
+    if (n.present()) {
+      switch (n.type) {
+        case RawType::kUint:
+          if (n.u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+            return Reject(RejectReason::kBadValue, "ads_listed out of range");
+          }
+          end.ads_listed = static_cast<std::int64_t>(n.u);
+          break;
+        case RawType::kString: {
+          std::uint64_t v = 0;
+          if (!Digits(n.str, 18, &v)) {
+            return Reject(RejectReason::kBadValue, "ads_listed is not a non-negative integer");
+          }
+          end.ads_listed = static_cast<std::int64_t>(v);
+          break;
+        }
+        case RawType::kNegInt:
+        case RawType::kDouble:
+          return Reject(RejectReason::kBadValue, "ads_listed is not a non-negative integer");
+        default:
+          return TypeError("ads_listed", n, "an integer or a digit string");
+      }
+    }
+    return Message{std::move(end)};
+  }
+
+  bool MetaAd(const RawAd& ad, Observation* obs) {
+    std::string_view s;
+    if (!ReqString(ad.id, "ad.id", &s)) return false;
+    if (s.empty()) return Fail(RejectReason::kBadValue, "empty ad.id");
+    obs->ad_id = Str(s);
+    if (obs->status == AdStatus::kNotFound) return true;
+
+    AdContent& c = obs->content;
+    if (!OptString(ad.page_id, "ad.page_id", &s)) return false;
+    c.page_id = Str(s);
+    if (!OptString(ad.page_name, "ad.page_name", &s)) return false;
+    c.page_name = Str(s);
+    if (!OptString(ad.bylines, "ad.bylines", &s)) return false;
+    if (s.empty() && !OptString(ad.funding_entity, "ad.funding_entity", &s)) return false;
+    c.bylines = Str(s);
+    if (!Texts(ad.bodies, ad.body, "ad.ad_creative_bodies", &c.texts) ||
+        !Texts(ad.link_titles, ad.link_title, "ad.ad_creative_link_titles", &c.texts) ||
+        !Texts(ad.link_captions, ad.link_caption, "ad.ad_creative_link_captions", &c.texts) ||
+        !Texts(ad.link_descriptions, ad.link_description, "ad.ad_creative_link_descriptions",
+               &c.texts)) {
+      return false;
+    }
+    if (!Date(ad.delivery_start, "ad.ad_delivery_start_time", &obs->delivery_start) ||
+        !Date(ad.delivery_stop, "ad.ad_delivery_stop_time", &obs->delivery_stop)) {
+      return false;
+    }
+    if (!ad.spend.present()) return true;
+    if (ad.spend.type != RawType::kObject) return TypeFail("ad.spend", ad.spend, "an object");
+    std::string_view currency = options_.currency.reporting;
+    if (ad.currency.present()) {
+      if (ad.currency.type != RawType::kString) {
+        return TypeFail("ad.currency", ad.currency, "a string");
+      }
+      currency = ad.currency.str;
+    }
+    if (!ad.lower_bound.present()) {
+      return Fail(RejectReason::kMissingField, "missing field 'ad.spend.lower_bound'");
+    }
+    return Spend(ad.lower_bound, ad.upper_bound, currency, "ad.spend", obs);
+  }
+
+  bool GoogleAd(const RawAd& ad, Observation* obs) {
+    std::string_view s;
+    if (!ReqString(ad.g_ad_id, "ad.Ad_ID", &s)) return false;
+    if (s.empty()) return Fail(RejectReason::kBadValue, "empty ad.Ad_ID");
+    obs->ad_id = Str(s);
+    if (obs->status == AdStatus::kNotFound) return true;
+
+    AdContent& c = obs->content;
+    if (!OptString(ad.g_advertiser_id, "ad.Advertiser_ID", &s)) return false;
+    c.page_id = Str(s);
+    if (!OptString(ad.g_advertiser_name, "ad.Advertiser_Name", &s)) return false;
+    c.page_name = Str(s);
+    if (!Date(ad.g_date_start, "ad.Date_Range_Start", &obs->delivery_start) ||
+        !Date(ad.g_date_end, "ad.Date_Range_End", &obs->delivery_stop)) {
+      return false;
+    }
+    // Columns of a currency count when either bound has a value (CSV cells may be empty).
+    const auto has_value = [](const RawField& v) {
+      return v.present() && !(v.type == RawType::kString && v.str.empty());
+    };
+    const RawSpendColumns* chosen = nullptr;
+    const RawSpendColumns* unconvertible = nullptr;
+    for (const RawSpendColumns& col : raw_.spend_columns) {
+      if (!has_value(col.min) && !has_value(col.max)) continue;
+      if (col.currency == options_.currency.reporting) {
+        chosen = &col;
+        break;
+      }
+      if (chosen == nullptr && options_.currency.conversion.count(col.currency) != 0) {
+        chosen = &col;
+      } else if (unconvertible == nullptr) {
+        unconvertible = &col;
+      }
+    }
+    if (chosen == nullptr && unconvertible != nullptr) {
+      return Fail(RejectReason::kUnknownCurrency,
+                  "no spend in a known currency (saw " + Str(unconvertible->currency) + ")");
+    }
+    if (chosen == nullptr) return true;  // no spend columns at all
+    if (!has_value(chosen->min)) {
+      return Fail(RejectReason::kMissingField,
+                  "missing field 'ad.Spend_Range_Min_" + Str(chosen->currency) + "'");
+    }
+    RawField max = chosen->max;
+    if (max.type == RawType::kString && max.str.empty()) max.type = RawType::kAbsent;
+    return Spend(chosen->min, max, chosen->currency, "ad.Spend_Range", obs);
+  }
+
+  // Both bounds in whole units of `currency`; upper absent: open-ended top bucket.
+  bool Spend(const RawField& lower, const RawField& upper, std::string_view currency,
+             std::string_view name, Observation* obs) {
+    std::uint64_t lo = 0;
+    std::uint64_t hi = 0;
+    if (!Amount(lower, name, &lo)) return false;
+    const bool open_ended = !upper.present();
+    if (open_ended) {
+      hi = lo;
+    } else {
+      if (!Amount(upper, name, &hi)) return false;
+      if (hi < lo) return Fail(RejectReason::kBadAmount, Str(name) + ": upper below lower");
+    }
+    SpendRange range;
+    range.open_ended = open_ended;
+    if (!ToPence(lo, currency, &range.lower) || !ToPence(hi, currency, &range.upper)) {
+      return false;
+    }
+    obs->spend = range;
+    return true;
+  }
+
+  // Whole units of `currency` -> pence of the reporting currency, floored.
+  bool ToPence(std::uint64_t units, std::string_view currency, Pence* out) {
+    const auto pence = static_cast<Int128>(units) * kPencePerPound;
+    if (currency == options_.currency.reporting) {
+      *out = static_cast<Pence>(pence);
+      return true;
+    }
+    const auto it = options_.currency.conversion.find(currency);
+    if (it == options_.currency.conversion.end() || it->second.denominator <= 0 ||
+        it->second.numerator < 0) {
+      return Fail(RejectReason::kUnknownCurrency, "unknown currency '" + Str(currency) + "'");
+    }
+    const Int128 converted = pence * it->second.numerator / it->second.denominator;
+    if (converted > std::numeric_limits<Pence>::max()) {
+      return Fail(RejectReason::kBadAmount, "converted amount out of range");
+    }
+    *out = static_cast<Pence>(converted);
+    return true;
+  }
+
+  bool Amount(const RawField& v, std::string_view name, std::uint64_t* out) {
+    switch (v.type) {
+      case RawType::kString:
+        if (Digits(v.str, kMaxAmountDigits, out)) return true;
+        return Fail(RejectReason::kBadAmount,
+                    Str(name) + ": amount is not 1 to 12 decimal digits");
+      case RawType::kUint:
+        if (v.u <= kMaxAmount) {
+          *out = v.u;
+          return true;
+        }
+        return Fail(RejectReason::kBadAmount, Str(name) + ": amount has more than 12 digits");
+      case RawType::kNegInt:
+      case RawType::kDouble:
+        return Fail(RejectReason::kBadAmount, Str(name) + ": amount is not a whole number >= 0");
+      default:
+        return TypeFail(name, v, "a digit string");
+    }
+  }
+
+  // 1..max_digits ASCII digits, nothing else.
+  static bool Digits(std::string_view s, std::size_t max_digits, std::uint64_t* out) {
+    if (s.empty() || s.size() > max_digits) return false;
+    std::uint64_t v = 0;
+    for (const char ch : s) {
+      if (ch < '0' || ch > '9') return false;
+      v = v * 10 + static_cast<std::uint64_t>(ch - '0');
+    }
+    *out = v;
+    return true;
+  }
+
+  // Plural array field if present, else the older singular string field.
+  bool Texts(const RawTexts& plural, const RawField& singular, std::string_view name,
+             std::vector<std::string>* out) {
+    if (plural.type == RawType::kArray) {
+      if (plural.bad_element) {
+        return Fail(RejectReason::kBadType, Str(name) + " must be an array of strings");
+      }
+      for (std::uint32_t i = plural.begin; i < plural.end; ++i) {
+        out->emplace_back(raw_.text_pool[i]);
+      }
+      return true;
+    }
+    if (plural.type != RawType::kAbsent && plural.type != RawType::kNull) {
+      return Fail(RejectReason::kBadType, Str(name) + " must be an array of strings, not " +
+                                              Str(RawTypeName(plural.type)));
+    }
+    if (!singular.present()) return true;
+    if (singular.type != RawType::kString) {
+      return TypeFail(Str(name) + " (singular)", singular, "a string");
+    }
+    out->emplace_back(singular.str);
+    return true;
+  }
+
+  // Optional date: absent, null or "" -> nullopt.
+  bool Date(const RawField& v, std::string_view name, std::optional<EpochSeconds>* out) {
+    if (!v.present()) return true;
+    if (v.type != RawType::kString) return TypeFail(name, v, "a date string");
+    if (v.str.empty()) return true;
+    const auto t = ParseDateOrTimestamp(v.str);
+    if (!t) return Fail(RejectReason::kBadTimestamp, Str(name) + " is not a date");
+    *out = *t;
+    return true;
+  }
+
+  // Required RFC 3339 timestamp, not beyond now + tolerance.
+  bool Timestamp(const RawField& v, std::string_view name, EpochSeconds* out) {
+    std::string_view s;
+    if (!ReqString(v, name, &s)) return false;
+    const auto t = ParseTimestamp(s);
+    if (!t) return Fail(RejectReason::kBadTimestamp, Str(name) + " is not an RFC 3339 timestamp");
+    if (*t > clock_.Now() + options_.limits.future_tolerance_seconds) {
+      return Fail(RejectReason::kFutureTimestamp, Str(name) + " is in the future");
+    }
+    *out = *t;
+    return true;
+  }
+
+  bool Registry(std::string_view* out) {
+    std::string_view s;
+    if (!ReqString(f_.registry, "registry", &s)) return false;
+    if (s.empty() || s.size() > kMaxRegistryLength) {
+      return Fail(RejectReason::kBadValue, "registry must be 1 to 32 of [a-z0-9_]");
+    }
+    for (const char ch : s) {
+      if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) {
+        return Fail(RejectReason::kBadValue, "registry must be 1 to 32 of [a-z0-9_]");
+      }
+    }
+    if (s != "meta" && s != "google") {
+      return Fail(RejectReason::kUnknownRegistry, "unknown registry '" + Str(s) + "'");
+    }
+    *out = s;
+    return true;
+  }
+
+  // Optional string with two allowed values; absent -> the first.
+  bool Enum(const RawField& v, std::string_view name, std::string_view first,
+            std::string_view second, std::string_view* out) {
+    *out = first;
+    if (!v.present()) return true;
+    if (v.type != RawType::kString) return TypeFail(name, v, "a string");
+    if (v.str != first && v.str != second) {
+      return Fail(RejectReason::kBadValue,
+                  Str(name) + " must be '" + Str(first) + "' or '" + Str(second) + "'");
+    }
+    *out = v.str;
+    return true;
+  }
+
+  bool ReqString(const RawField& v, std::string_view name, std::string_view* out) {
+    if (!v.present()) return Fail(RejectReason::kMissingField, "missing field '" + Str(name) + "'");
+    if (v.type != RawType::kString) return TypeFail(name, v, "a string");
+    *out = v.str;
+    return true;
+  }
+
+  // Absent or null -> "".
+  bool OptString(const RawField& v, std::string_view name, std::string_view* out) {
+    *out = {};
+    if (!v.present()) return true;
+    if (v.type != RawType::kString) return TypeFail(name, v, "a string");
+    *out = v.str;
+    return true;
+  }
+
+  bool Fail(RejectReason reason, std::string detail) {
+    err_ = Rejection{reason, std::move(detail)};
+    return false;
+  }
+  bool TypeFail(std::string_view name, const RawField& v, std::string_view expected) {
+    return Fail(RejectReason::kBadType, Str(name) + " must be " + Str(expected) + ", not " +
+                                            Str(RawTypeName(v.type)));
+  }
+  DecodeResult TypeError(std::string_view name, const RawField& v, std::string_view expected) {
+    TypeFail(name, v, expected);
+    return std::move(err_);
+  }
+
+  const RawMessage& raw_;
+  const RawFields& f_;
+  const DecoderOptions& options_;
+  const Clock& clock_;
+  Rejection err_{RejectReason::kBadValue, {}};
+};
+
+}  // namespace
+
+std::string_view RawTypeName(RawType t) {
+  switch (t) {
+    case RawType::kAbsent:
+      return "absent";
+    case RawType::kNull:
+      return "null";
+    case RawType::kString:
+      return "a string";
+    case RawType::kUint:
+    case RawType::kNegInt:
+      return "an integer";
+    case RawType::kDouble:
+      return "a number";
+    case RawType::kBool:
+      return "a boolean";
+    case RawType::kObject:
+      return "an object";
+    case RawType::kArray:
+      return "an array";
+  }
+  return "?";
+}
+
+DecodeResult BuildMessage(const RawMessage& raw, const DecoderOptions& options,
+                          const Clock& clock) {
+  return Builder(raw, options, clock).Build();
+}
+
+bool ValidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const unsigned char* const end = p + s.size();
+  while (p < end) {
+    // ASCII fast path, 8 bytes at a time.
+    if (end - p >= 8) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, p, 8);
+      if ((word & 0x8080808080808080ULL) == 0) {
+        p += 8;
+        continue;
+      }
+    }
+    const unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    std::size_t n = 0;
+    unsigned char lo = 0x80;  // allowed range of the second byte
+    unsigned char hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      if (c == 0xE0) lo = 0xA0;  // no overlongs
+      if (c == 0xED) hi = 0x9F;  // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      if (c == 0xF0) lo = 0x90;  // no overlongs
+      if (c == 0xF4) hi = 0x8F;  // at most U+10FFFF
+    } else {
+      return false;
+    }
+    if (static_cast<std::size_t>(end - p) <= n) return false;
+    if (p[1] < lo || p[1] > hi) return false;
+    for (std::size_t i = 2; i <= n; ++i) {
+      if (p[i] < 0x80 || p[i] > 0xBF) return false;
+    }
+    p += n + 1;
+  }
+  return true;
+}
+
+}  // namespace adwatch::decode_internal

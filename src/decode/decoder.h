@@ -1,0 +1,41 @@
+// Decoders turn one Kafka message value into an Observation or CrawlEnd, or a Rejection with
+// its reason. They never throw and never crash on any input.
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <variant>
+
+#include "config/config.h"
+#include "core/observation.h"
+#include "core/reject_reason.h"
+#include "core/time.h"
+
+namespace adwatch {
+
+using DecodeResult = std::variant<Message, Rejection>;
+
+struct DecoderOptions {
+  LimitsConfig limits;
+  CurrencyConfig currency;
+};
+
+/// Thread-safety: one decoder per thread (it reuses parse buffers between calls).
+class Decoder {
+ public:
+  virtual ~Decoder() = default;
+  virtual DecodeResult Decode(std::string_view payload) = 0;
+};
+
+/// JSON (SPEC §2): RapidJSON iterative parsing with UTF-8 validation, size and depth caps,
+/// strict types, integer money. Meta `ArchivedAd` and Google creative-stats row shapes.
+std::unique_ptr<Decoder> MakeJsonDecoder(const DecoderOptions& options, const Clock& clock);
+
+/// The protobuf encoding of the same messages (`proto/adwatch/v1/observation.proto`).
+std::unique_ptr<Decoder> MakeProtobufDecoder(const DecoderOptions& options, const Clock& clock);
+
+/// The decoder for a configured input format.
+std::unique_ptr<Decoder> MakeDecoder(InputFormat format, const DecoderOptions& options,
+                                     const Clock& clock);
+
+}  // namespace adwatch

@@ -1,0 +1,339 @@
+// JSON decoder: RapidJSON's iterative SAX reader (never recursive) with UTF-8 validation,
+// parsing in place into a reused buffer. A small handler records only the fields adwatch reads
+// into a RawMessage (no DOM is built); BuildMessage() then validates them.
+//
+// Duplicate keys: a field adwatch reads that appears twice in the same object is rejected as
+// `bad_value` (no "first wins"/"last wins" ambiguity); duplicates of ignored fields are ignored.
+// `null` counts as absent.
+#include <cstring>
+#include <string>
+
+#include "decode/rapidjson.h"
+#include "decode/raw_message.h"
+
+namespace adwatch {
+namespace {
+
+using decode_internal::kMaxSpendColumns;
+using decode_internal::RawAd;
+using decode_internal::RawField;
+using decode_internal::RawFields;
+using decode_internal::RawMessage;
+using decode_internal::RawSpendColumns;
+using decode_internal::RawTexts;
+using decode_internal::RawType;
+
+// What the container at one nesting level is.
+enum class Ctx : std::uint8_t { kRoot, kTop, kAd, kSpend, kTexts, kSkip };
+
+struct KeyEntry {
+  std::string_view name;
+  RawField RawFields::*top = nullptr;
+  RawField RawAd::*ad = nullptr;
+  RawTexts RawAd::*texts = nullptr;
+  Ctx descend = Ctx::kSkip;  // for object values: the context to enter
+};
+
+constexpr KeyEntry kTopKeys[] = {
+    {"kind", &RawFields::kind},
+    {"registry", &RawFields::registry},
+    {"observed_at", &RawFields::observed_at},
+    {"crawl_id", &RawFields::crawl_id},
+    {"scope", &RawFields::scope},
+    {"lookup", &RawFields::lookup},
+    {"status", &RawFields::status},
+    {"started_at", &RawFields::started_at},
+    {"completed_at", &RawFields::completed_at},
+    {"ads_listed", &RawFields::ads_listed},
+};
+
+constexpr KeyEntry kAdKeys[] = {
+    {"id", nullptr, &RawAd::id},
+    {"page_id", nullptr, &RawAd::page_id},
+    {"page_name", nullptr, &RawAd::page_name},
+    {"bylines", nullptr, &RawAd::bylines},
+    {"funding_entity", nullptr, &RawAd::funding_entity},
+    {"ad_creative_bodies", nullptr, nullptr, &RawAd::bodies},
+    {"ad_creative_link_titles", nullptr, nullptr, &RawAd::link_titles},
+    {"ad_creative_link_captions", nullptr, nullptr, &RawAd::link_captions},
+    {"ad_creative_link_descriptions", nullptr, nullptr, &RawAd::link_descriptions},
+    {"ad_creative_body", nullptr, &RawAd::body},
+    {"ad_creative_link_title", nullptr, &RawAd::link_title},
+    {"ad_creative_link_caption", nullptr, &RawAd::link_caption},
+    {"ad_creative_link_description", nullptr, &RawAd::link_description},
+    {"ad_delivery_start_time", nullptr, &RawAd::delivery_start},
+    {"ad_delivery_stop_time", nullptr, &RawAd::delivery_stop},
+    {"currency", nullptr, &RawAd::currency},
+    {"spend", nullptr, &RawAd::spend, nullptr, Ctx::kSpend},
+    {"Ad_ID", nullptr, &RawAd::g_ad_id},
+    {"Advertiser_ID", nullptr, &RawAd::g_advertiser_id},
+    {"Advertiser_Name", nullptr, &RawAd::g_advertiser_name},
+    {"Date_Range_Start", nullptr, &RawAd::g_date_start},
+    {"Date_Range_End", nullptr, &RawAd::g_date_end},
+};
+
+constexpr KeyEntry kSpendKeys[] = {
+    {"lower_bound", nullptr, &RawAd::lower_bound},
+    {"upper_bound", nullptr, &RawAd::upper_bound},
+};
+
+template <std::size_t N>
+const KeyEntry* FindKey(const KeyEntry (&table)[N], std::string_view key) {
+  for (const KeyEntry& e : table) {
+    if (e.name.size() == key.size() && std::memcmp(e.name.data(), key.data(), key.size()) == 0) {
+      return &e;
+    }
+  }
+  return nullptr;
+}
+
+// SAX handler: tracks depth (refusing to go deeper than the cap) and records wanted fields.
+// Semantic problems never stop the parse, so that syntax errors and the depth cap are always
+// detected first.
+class Handler {
+ public:
+  explicit Handler(int max_depth) : max_depth_(max_depth < 1 ? 1 : max_depth) {
+    stack_.reserve(static_cast<std::size_t>(max_depth_) + 1);
+  }
+
+  void Reset(RawMessage* raw) {
+    raw_ = raw;
+    stack_.clear();
+    stack_.push_back(Ctx::kRoot);
+    field_ = nullptr;
+    texts_ = nullptr;
+    descend_ = Ctx::kSkip;
+    too_deep_ = false;
+  }
+  bool too_deep() const { return too_deep_; }
+
+  bool Null() { return Scalar(RawType::kNull); }
+  bool Bool(bool) { return Scalar(RawType::kBool); }
+  bool Int(int i) { return i < 0 ? Scalar(RawType::kNegInt) : Uint64(static_cast<unsigned>(i)); }
+  bool Uint(unsigned u) { return Uint64(u); }
+  bool Int64(std::int64_t i) {
+    return i < 0 ? Scalar(RawType::kNegInt) : Uint64(static_cast<std::uint64_t>(i));
+  }
+  bool Uint64(std::uint64_t u) { return Scalar(RawType::kUint, {}, u); }
+  bool Double(double) { return Scalar(RawType::kDouble); }
+  bool RawNumber(const char*, rapidjson::SizeType, bool) { return Scalar(RawType::kDouble); }
+  bool String(const char* s, rapidjson::SizeType len, bool) {
+    return Scalar(RawType::kString, std::string_view(s, len));
+  }
+
+  bool StartObject() { return Open(RawType::kObject); }
+  bool StartArray() { return Open(RawType::kArray); }
+  bool EndObject(rapidjson::SizeType) { return Close(); }
+  bool EndArray(rapidjson::SizeType) { return Close(); }
+
+  bool Key(const char* s, rapidjson::SizeType len, bool) {
+    const std::string_view key(s, len);
+    field_ = nullptr;
+    texts_ = nullptr;
+    descend_ = Ctx::kSkip;
+    RawFields& f = raw_->f;
+    switch (stack_.back()) {
+      case Ctx::kTop:
+        if (key == "ad") {
+          field_ = &f.ad.self;
+          descend_ = Ctx::kAd;
+        } else if (const KeyEntry* e = FindKey(kTopKeys, key)) {
+          field_ = &(f.*(e->top));
+        }
+        break;
+      case Ctx::kAd:
+        if (const KeyEntry* e = FindKey(kAdKeys, key)) {
+          if (e->texts != nullptr) {
+            texts_ = &(f.ad.*(e->texts));
+          } else {
+            field_ = &(f.ad.*(e->ad));
+            descend_ = e->descend;
+          }
+        } else if (key.size() > 15 && key.substr(0, 12) == "Spend_Range_") {
+          GoogleSpendKey(key);
+        }
+        break;
+      case Ctx::kSpend:
+        if (const KeyEntry* e = FindKey(kSpendKeys, key)) field_ = &(f.ad.*(e->ad));
+        break;
+      default:
+        break;
+    }
+    if ((field_ != nullptr && field_->type != RawType::kAbsent) ||
+        (texts_ != nullptr && texts_->type != RawType::kAbsent)) {
+      Duplicate(key);
+    }
+    return true;
+  }
+
+ private:
+  // `Spend_Range_Min_<CUR>` / `Spend_Range_Max_<CUR>`.
+  void GoogleSpendKey(std::string_view key) {
+    const std::string_view which = key.substr(12, 4);
+    if (which != "Min_" && which != "Max_") return;
+    const std::string_view currency = key.substr(16);
+    if (currency.empty()) return;
+    RawSpendColumns* col = nullptr;
+    for (RawSpendColumns& c : raw_->spend_columns) {
+      if (c.currency == currency) col = &c;
+    }
+    if (col == nullptr) {
+      if (raw_->spend_columns.size() >= kMaxSpendColumns) return;
+      col = &raw_->spend_columns.emplace_back();
+      col->currency = currency;
+    }
+    field_ = which == "Min_" ? &col->min : &col->max;
+  }
+
+  void Duplicate(std::string_view key) {
+    RawFields& f = raw_->f;
+    if (!f.duplicate) {
+      f.duplicate = true;
+      f.duplicate_key = key;
+    }
+    field_ = nullptr;  // keep the first value; the message is rejected anyway
+    texts_ = nullptr;
+  }
+
+  bool Scalar(RawType type, std::string_view s = {}, std::uint64_t u = 0) {
+    switch (stack_.back()) {
+      case Ctx::kRoot:
+        raw_->f.root = type;
+        break;
+      case Ctx::kTexts:
+        if (type == RawType::kString) {
+          raw_->text_pool.push_back(s);
+        } else {
+          array_->bad_element = true;
+        }
+        break;
+      case Ctx::kSkip:
+        break;
+      default:  // a member value
+        if (field_ != nullptr) {
+          field_->type = type;
+          field_->str = s;
+          field_->u = u;
+        } else if (texts_ != nullptr) {
+          texts_->type = type;
+        }
+        field_ = nullptr;
+        texts_ = nullptr;
+        break;
+    }
+    return true;
+  }
+
+  bool Open(RawType type) {
+    if (static_cast<int>(stack_.size()) > max_depth_) {  // stack_[0] is the root
+      too_deep_ = true;
+      return false;
+    }
+    Ctx next = Ctx::kSkip;
+    switch (stack_.back()) {
+      case Ctx::kRoot:
+        raw_->f.root = type;
+        if (type == RawType::kObject) next = Ctx::kTop;
+        break;
+      case Ctx::kTexts:
+        array_->bad_element = true;
+        break;
+      case Ctx::kSkip:
+        break;
+      default:  // a member value
+        if (field_ != nullptr) {
+          field_->type = type;
+          if (type == RawType::kObject) next = descend_;
+        } else if (texts_ != nullptr) {
+          texts_->type = type;
+          if (type == RawType::kArray) {
+            next = Ctx::kTexts;
+            array_ = texts_;
+            array_->begin = static_cast<std::uint32_t>(raw_->text_pool.size());
+            array_->end = array_->begin;
+          }
+        }
+        field_ = nullptr;
+        texts_ = nullptr;
+        break;
+    }
+    stack_.push_back(next);
+    return true;
+  }
+
+  bool Close() {
+    if (stack_.back() == Ctx::kTexts) {
+      array_->end = static_cast<std::uint32_t>(raw_->text_pool.size());
+    }
+    stack_.pop_back();
+    return true;
+  }
+
+  const int max_depth_;
+  RawMessage* raw_ = nullptr;
+  std::vector<Ctx> stack_;
+  RawField* field_ = nullptr;  // where the next member value goes
+  RawTexts* texts_ = nullptr;  // ... when it is a text array
+  Ctx descend_ = Ctx::kSkip;   // ... and the context if it is an object
+  RawTexts* array_ = nullptr;  // the text array being read (Ctx::kTexts)
+  bool too_deep_ = false;
+};
+
+constexpr unsigned kParseFlags =
+    rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag |
+    rapidjson::kParseInsituFlag;
+constexpr std::size_t kPadding = 16;  // NULs after the text: SSE2 scanning stays in the buffer
+
+class JsonDecoder final : public Decoder {
+ public:
+  JsonDecoder(const DecoderOptions& options, const Clock& clock)
+      : options_(options), clock_(clock), handler_(options.limits.max_depth) {}
+
+  DecodeResult Decode(std::string_view payload) override {
+    if (payload.size() > options_.limits.max_message_bytes) {
+      return Rejection{RejectReason::kTooLarge,
+                       "message of " + std::to_string(payload.size()) + " bytes"};
+    }
+    // The in-situ stream ends at the first NUL, so a NUL would hide what follows it. Valid JSON
+    // never contains a raw NUL (not whitespace, and must be escaped inside strings).
+    if (std::memchr(payload.data(), 0, payload.size()) != nullptr) {
+      return Rejection{RejectReason::kMalformedJson, "NUL byte in message"};
+    }
+    buffer_.assign(payload.data(), payload.size());
+    buffer_.append(kPadding, '\0');
+    raw_.Clear();
+    handler_.Reset(&raw_);
+    rapidjson::InsituStringStream stream(buffer_.data());
+    const rapidjson::ParseResult result = reader_.Parse<kParseFlags>(stream, handler_);
+    if (result.IsError()) {
+      if (handler_.too_deep()) {
+        return Rejection{RejectReason::kTooDeep,
+                         "nesting deeper than " + std::to_string(options_.limits.max_depth)};
+      }
+      if (result.Code() == rapidjson::kParseErrorStringInvalidEncoding) {
+        return Rejection{RejectReason::kBadEncoding,
+                         "invalid UTF-8 at offset " + std::to_string(result.Offset())};
+      }
+      return Rejection{RejectReason::kMalformedJson,
+                       std::string(rapidjson::GetParseError_En(result.Code())) + " at offset " +
+                           std::to_string(result.Offset())};
+    }
+    return decode_internal::BuildMessage(raw_, options_, clock_);
+  }
+
+ private:
+  const DecoderOptions options_;
+  const Clock& clock_;
+  std::string buffer_;
+  rapidjson::Reader reader_;
+  Handler handler_;
+  RawMessage raw_;
+};
+
+}  // namespace
+
+std::unique_ptr<Decoder> MakeJsonDecoder(const DecoderOptions& options, const Clock& clock) {
+  return std::make_unique<JsonDecoder>(options, clock);
+}
+
+}  // namespace adwatch

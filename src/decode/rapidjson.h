@@ -1,0 +1,23 @@
+// Private to the decode module: the one place RapidJSON is included, with its assertions made
+// non-fatal (malformed input must never abort the process) and its warnings silenced.
+#pragma once
+
+#ifndef RAPIDJSON_ASSERT
+// RapidJSON 1.1.0 asserts internal invariants, one of which ("error can only be assigned once")
+// is reachable from malformed input in the iterative parser. Never abort on input.
+#define RAPIDJSON_ASSERT(x) static_cast<void>(0)
+#endif
+#if defined(__x86_64__) && !defined(RAPIDJSON_SSE2)
+#define RAPIDJSON_SSE2  // whitespace skipping and string scanning with SSE2 (aligned loads)
+#endif
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wsign-conversion"
+#pragma GCC diagnostic ignored "-Wpedantic"
+#pragma GCC diagnostic ignored "-Wclass-memaccess"
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+#pragma GCC diagnostic pop

@@ -1,0 +1,155 @@
+#include "export/figures_collector.h"
+
+#include <utility>
+
+namespace adwatch {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+double Gbp(Pence pence) { return static_cast<double>(pence) / kPencePerPound; }
+
+class FamilyBuilder {
+ public:
+  FamilyBuilder(std::string name, std::string help, MetricType type) {
+    family_.name = std::move(name);
+    family_.help = std::move(help);
+    family_.type = type;
+  }
+  void Add(std::vector<ClientMetric::Label> labels, double value) {
+    ClientMetric m;
+    m.label = std::move(labels);
+    if (family_.type == MetricType::Counter) {
+      m.counter.value = value;
+    } else {
+      m.gauge.value = value;
+    }
+    family_.metric.push_back(std::move(m));
+  }
+  void AddBounds(std::vector<ClientMetric::Label> labels, const Amounts& a) {
+    for (int b = 0; b < kBoundCount; ++b) {
+      auto l = labels;
+      l.push_back({"bound", kBoundNames[b]});
+      Add(std::move(l), Gbp(a.v[b]));
+    }
+  }
+  MetricFamily Take() { return std::move(family_); }
+
+ private:
+  MetricFamily family_;
+};
+
+}  // namespace
+
+FiguresCollector::FiguresCollector(const Config& config, std::function<Figures()> snapshot)
+    : snapshot_(std::move(snapshot)) {
+  for (const EntityConfig& e : config.entities) {
+    entities_.push_back(e.name);
+    entity_types_.emplace_back(EntityTypeName(e.type));
+    limits_.push_back(e.spending_limit);
+  }
+  entities_.emplace_back("unattributed");
+  for (const ThemeConfig& t : config.themes) themes_.push_back(t.name);
+  themes_.emplace_back("none");
+  for (const WindowSpec& w : config.windows) windows_.push_back(w.name);
+}
+
+std::vector<MetricFamily> FiguresCollector::Collect() const { return Families(snapshot_()); }
+
+std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
+  std::vector<MetricFamily> out;
+  {
+    FamilyBuilder spend("adwatch_spend_gbp",
+                        "Campaign-to-date spend inside the regulated period, GBP", MetricType::Gauge);
+    FamilyBuilder open("adwatch_spend_open_ended_ads", "Ads whose latest spend bucket is open-ended",
+                       MetricType::Gauge);
+    FamilyBuilder corrections("adwatch_spend_corrections_total",
+                              "Sightings whose cumulative spend bound went down",
+                              MetricType::Counter);
+    FamilyBuilder info("adwatch_party_info", "Configured entities and their type",
+                       MetricType::Gauge);
+    FamilyBuilder limit("adwatch_spend_limit_gbp", "Configured statutory spending limit, GBP",
+                        MetricType::Gauge);
+    for (std::size_t e = 0; e < f.entities; ++e) {
+      const std::string& party = entities_[e];
+      spend.AddBounds({{"party", party}}, f.campaign_to_date[e]);
+      open.Add({{"party", party}}, static_cast<double>(f.open_ended_ads[e]));
+      corrections.Add({{"party", party}}, static_cast<double>(f.corrections[e]));
+      if (e < entity_types_.size()) {
+        info.Add({{"party", party}, {"type", entity_types_[e]}}, 1);
+        if (limits_[e]) limit.Add({{"party", party}}, Gbp(*limits_[e]));
+      }
+    }
+    for (auto* b : {&spend, &open, &corrections, &info, &limit}) out.push_back(b->Take());
+  }
+  {
+    FamilyBuilder window("adwatch_spend_window_gbp", "Spread spend in the window ending at the watermark, GBP",
+                         MetricType::Gauge);
+    FamilyBuilder theme("adwatch_theme_spend_window_gbp",
+                        "Spread spend per theme in the window ending at the watermark, GBP",
+                        MetricType::Gauge);
+    FamilyBuilder active("adwatch_ads_active", "Ads delivering at the watermark",
+                         MetricType::Gauge);
+    for (std::size_t e = 0; e < f.entities; ++e) {
+      const std::string& party = entities_[e];
+      for (std::size_t w = 0; w < f.windows; ++w) {
+        window.AddBounds({{"party", party}, {"window", windows_[w]}}, f.Window(e, w));
+        for (std::size_t th = 0; th < f.themes; ++th) {
+          theme.AddBounds({{"party", party}, {"theme", themes_[th]}, {"window", windows_[w]}},
+                          f.ThemeWindow(e, th, w));
+        }
+      }
+      for (std::size_t th = 0; th < f.themes; ++th) {
+        active.Add({{"party", party}, {"theme", themes_[th]}},
+                   static_cast<double>(f.Active(e, th)));
+      }
+    }
+    out.push_back(window.Take());
+    out.push_back(theme.Take());
+    out.push_back(active.Take());
+  }
+  {
+    FamilyBuilder known("adwatch_registry_ads_known", "Ads known per registry", MetricType::Gauge);
+    FamilyBuilder missing("adwatch_registry_ads_missing",
+                          "Ads seen in an earlier crawl and not listed in the latest one",
+                          MetricType::Gauge);
+    FamilyBuilder unlisted("adwatch_registry_ads_unlisted",
+                           "Missing ads still fetchable by id (hidden from listing)",
+                           MetricType::Gauge);
+    FamilyBuilder removed("adwatch_registry_ads_removed",
+                          "Missing ads the registry answered not_found for", MetricType::Gauge);
+    FamilyBuilder missing_spend("adwatch_registry_missing_spend_gbp",
+                                "Latest cumulative spend of missing ads, GBP", MetricType::Gauge);
+    FamilyBuilder last_end("adwatch_registry_last_crawl_end_timestamp_seconds",
+                           "Completion time of the latest crawl_end", MetricType::Gauge);
+    FamilyBuilder listed("adwatch_registry_ads_listed",
+                         "Ads listed in the latest crawl, as the crawler reported",
+                         MetricType::Gauge);
+    for (const RegistryFigures& r : f.registries) {
+      for (std::size_t e = 0; e < f.entities; ++e) {
+        std::vector<ClientMetric::Label> l{{"party", entities_[e]}, {"registry", r.registry}};
+        known.Add(l, static_cast<double>(r.known[e]));
+        missing.Add(l, static_cast<double>(r.missing[e]));
+        unlisted.Add(l, static_cast<double>(r.unlisted[e]));
+        removed.Add(l, static_cast<double>(r.removed[e]));
+        missing_spend.AddBounds(l, r.missing_spend[e]);
+      }
+      if (r.last_crawl_end) {
+        last_end.Add({{"registry", r.registry}}, static_cast<double>(*r.last_crawl_end));
+      }
+      if (r.ads_listed) listed.Add({{"registry", r.registry}}, static_cast<double>(*r.ads_listed));
+    }
+    for (auto* b : {&known, &missing, &unlisted, &removed, &missing_spend, &last_end, &listed}) {
+      out.push_back(b->Take());
+    }
+  }
+  FamilyBuilder watermark("adwatch_watermark_timestamp_seconds",
+                          "Latest observed_at seen (event time)", MetricType::Gauge);
+  if (f.watermark) watermark.Add({}, static_cast<double>(*f.watermark));
+  out.push_back(watermark.Take());
+  return out;
+}
+
+}  // namespace adwatch

@@ -1,0 +1,41 @@
+// Exports the business figures of SPEC §4 as Prometheus families, built at scrape time from a
+// Figures snapshot (so a scrape never walks live state while the pipeline mutates it).
+// Thread-safety: Collect may be called from any thread; the snapshot function must be safe to
+// call concurrently with the pipeline (the pipeline takes its lock inside it).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <prometheus/client_metric.h>
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/metric_type.h>
+
+#include "config/config.h"
+#include "state/figures.h"
+
+namespace adwatch {
+
+class FiguresCollector : public prometheus::Collectable {
+ public:
+  FiguresCollector(const Config& config, std::function<Figures()> snapshot);
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+  /// Families for one snapshot; exposed for tests and for the terminal summary.
+  std::vector<prometheus::MetricFamily> Families(const Figures& figures) const;
+
+  /// Label values: entity slots (configured names, then `unattributed`), theme slots (configured
+  /// names, then `none`), windows.
+  const std::vector<std::string>& entity_names() const { return entities_; }
+  const std::vector<std::string>& theme_names() const { return themes_; }
+  const std::vector<std::string>& window_names() const { return windows_; }
+
+ private:
+  std::vector<std::string> entities_, entity_types_, themes_, windows_;
+  std::vector<std::optional<Pence>> limits_;
+  std::function<Figures()> snapshot_;
+};
+
+}  // namespace adwatch

@@ -1,0 +1,146 @@
+// adwatch: one binary, one subcommand per job (SPEC §1). Parses the command line and hands
+// over to the command functions in src/app/.
+#include <csignal>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "app/cmd_check_config.h"
+#include "app/cmd_classify.h"
+#include "app/cmd_demo.h"
+#include "app/cmd_kafka.h"
+#include "app/cmd_replay.h"
+#include "app/cmd_run.h"
+#include "app/cmd_simulate.h"
+#include "config/config.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int /*signal*/) { g_stop.store(true); }
+
+void InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+// Loads --config (or the built-in default); prints every problem and returns false on error.
+bool LoadConfig(const std::string& path, adwatch::Config* config) {
+  if (path.empty()) {
+    *config = adwatch::DefaultConfig();
+    return true;
+  }
+  adwatch::ConfigResult result = adwatch::LoadConfigFile(path);
+  for (const auto& p : result.problems) std::cerr << p.ToString() << "\n";
+  if (!result.ok()) return false;
+  *config = std::move(result.config);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"adwatch: a streaming monitor of political advertising spend"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", ADWATCH_VERSION);
+
+  // run
+  auto* run = app.add_subcommand("run", "Consume observations from Kafka and export metrics");
+  std::string config_path, brokers, topic, group, listen, state_dir;
+  run->add_option("--config", config_path, "Config file (default: the built-in deploy/adwatch.yaml)");
+  run->add_option("--brokers", brokers, "Kafka bootstrap servers (overrides the config)");
+  run->add_option("--topic", topic, "Observations topic (overrides the config)");
+  run->add_option("--group", group, "Consumer group id (overrides the config)");
+  run->add_option("--listen", listen, "Metrics listener host:port (overrides the config)");
+  run->add_option("--state", state_dir, "State directory (overrides the config)");
+
+  // demo
+  auto* demo = app.add_subcommand("demo", "Embedded Kafka + simulated UK 2019 campaign + live summary");
+  adwatch::DemoOptions demo_options;
+  demo->add_option("--duration", demo_options.duration_seconds,
+                   "Stop after this many seconds (default: run until Ctrl-C)")
+      ->check(CLI::NonNegativeNumber);
+  demo->add_option("--speed", demo_options.speed,
+                   "Simulated seconds per real second (default 20000: the campaign in ~3 min)")
+      ->check(CLI::PositiveNumber);
+  demo->add_option("--ads", demo_options.ads, "Number of simulated ads")->check(CLI::Range(1, 2000000));
+  demo->add_option("--listen", demo_options.listen, "Metrics listener host:port");
+
+  // kafka
+  auto* kafka = app.add_subcommand("kafka", "Run an embedded Kafka-protocol cluster on loopback");
+  adwatch::EmbeddedKafka::Options kafka_options;
+  kafka->add_option("--brokers", kafka_options.brokers, "Number of brokers")->check(CLI::Range(1, 9));
+  kafka->add_option("--partitions", kafka_options.partitions, "Partitions per topic")
+      ->check(CLI::Range(1, 1000));
+  std::vector<std::string> kafka_topics;
+  kafka->add_option("--topic", kafka_topics, "Topic to create (repeatable)");
+
+  // replay
+  auto* replay = app.add_subcommand("replay", "Produce observations from JSON Lines files to Kafka");
+  adwatch::ReplayOptions replay_options;
+  std::vector<std::string> replay_files;
+  replay->add_option("--brokers", replay_options.brokers, "Kafka bootstrap servers")->required();
+  replay->add_option("--topic", replay_options.topic, "Topic")->default_val("adwatch.observations");
+  replay->add_option("--rate", replay_options.rate, "Messages per second (0 = unlimited)")
+      ->check(CLI::NonNegativeNumber);
+  replay->add_option("files", replay_files, "JSON Lines files, or - for stdin")->required();
+
+  // simulate
+  auto* simulate = app.add_subcommand("simulate", "Write a deterministic synthetic observation stream");
+  adwatch::sim::SimOptions sim_options;
+  std::string sim_out;
+  simulate->add_option("--out", sim_out, "Output file (- for stdout)")->required();
+  simulate->add_option("--scenario", sim_options.scenario, "Scenario (uk2019)");
+  simulate->add_option("--seed", sim_options.seed, "Seed");
+  simulate->add_option("--ads", sim_options.ads, "Number of ads");
+
+  // classify
+  auto* classify = app.add_subcommand("classify", "Attribute and classify ads read from stdin");
+  std::string classify_config;
+  bool explain = false;
+  classify->add_option("--config", classify_config, "Config file (default: built-in)");
+  classify->add_flag("--explain", explain, "Show the rules that matched");
+
+  // check-config
+  auto* check = app.add_subcommand("check-config", "Validate a config file");
+  std::string check_path;
+  check->add_option("file", check_path, "Config file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  InstallSignalHandlers();
+
+  if (*run) {
+    adwatch::Config config;
+    if (!LoadConfig(config_path, &config)) return 2;
+    if (!brokers.empty()) config.kafka.brokers = brokers;
+    if (!topic.empty()) config.kafka.topic = topic;
+    if (!group.empty()) config.kafka.group = group;
+    if (!listen.empty()) config.listen = listen;
+    if (!state_dir.empty()) config.state_dir = state_dir;
+    return adwatch::RunCommand(config, g_stop, std::cerr);
+  }
+  if (*demo) return adwatch::DemoCommand(demo_options, g_stop, std::cout, std::cerr);
+  if (*kafka) {
+    if (!kafka_topics.empty()) kafka_options.topics = kafka_topics;
+    return adwatch::KafkaCommand(kafka_options, std::cout, std::cerr, g_stop);
+  }
+  if (*replay) return adwatch::ReplayCommand(replay_options, replay_files, std::cout, std::cerr, g_stop);
+  if (*simulate) return adwatch::SimulateCommand(sim_options, sim_out, std::cerr);
+  if (*classify) {
+    adwatch::Config config;
+    if (!LoadConfig(classify_config, &config)) return 2;
+    return adwatch::ClassifyCommand(config, explain, std::cin, std::cout, std::cerr);
+  }
+  if (*check) return adwatch::CheckConfigCommand(check_path, std::cout, std::cerr);
+  return 2;
+}

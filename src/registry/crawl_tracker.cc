@@ -1,0 +1,48 @@
+#include "registry/crawl_tracker.h"
+
+namespace adwatch {
+
+std::uint32_t CrawlTracker::Intern(std::string_view crawl_id) {
+  auto [it, inserted] = crawl_ids_.try_emplace(std::string(crawl_id), 0);
+  if (inserted) it->second = static_cast<std::uint32_t>(crawl_ids_.size());
+  return it->second;
+}
+
+void CrawlTracker::RecordSighting(const Observation& obs, AdPresence& ad) {
+  const std::uint32_t crawl = obs.crawl_id.empty() ? 0 : Intern(obs.crawl_id);
+  if (obs.lookup == Lookup::kListing && obs.status == AdStatus::kPresent) {
+    if (crawl != 0) ad.last_listed_crawl = crawl;
+    ad.presence = Presence::kListed;
+  } else if (obs.lookup == Lookup::kById && crawl != 0) {
+    ad.by_id_crawl = crawl;
+    ad.by_id_status = obs.status;
+  }
+}
+
+std::optional<std::uint32_t> CrawlTracker::BeginCrawlEnd(const CrawlEnd& end) {
+  std::string scope_key = end.registry + "/" + end.scope;
+  auto [it, inserted] = last_end_by_scope_.try_emplace(std::move(scope_key), end.completed_at);
+  if (!inserted) {
+    if (end.completed_at <= it->second) return std::nullopt;
+    it->second = end.completed_at;
+  }
+  RegistryStatus& status = registries_[end.registry];
+  if (end.completed_at >= status.last_crawl_end) {
+    status.last_crawl_end = end.completed_at;
+    status.ads_listed = end.ads_listed;
+  }
+  return Intern(end.crawl_id);
+}
+
+void CrawlTracker::Reconcile(std::uint32_t crawl, AdPresence& ad) {
+  if (ad.last_listed_crawl == 0) return;
+  if (ad.last_listed_crawl == crawl) {
+    ad.presence = Presence::kListed;
+  } else if (ad.by_id_crawl == crawl) {
+    ad.presence = ad.by_id_status == AdStatus::kPresent ? Presence::kUnlisted : Presence::kRemoved;
+  } else {
+    ad.presence = Presence::kMissing;
+  }
+}
+
+}  // namespace adwatch

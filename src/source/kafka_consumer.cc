@@ -1,0 +1,170 @@
+#include "source/kafka_consumer.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <cstring>
+
+#include "core/log.h"
+
+namespace adwatch {
+namespace {
+
+std::vector<std::int32_t> Partitions(const rd_kafka_topic_partition_list_t* list) {
+  std::vector<std::int32_t> out;
+  for (int i = 0; i < list->cnt; ++i) out.push_back(list->elems[i].partition);
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<KafkaConsumer> KafkaConsumer::Create(const ConsumerOptions& options,
+                                                     std::string* error) {
+  std::unique_ptr<KafkaConsumer> c(new KafkaConsumer());
+  c->topic_ = options.topic;
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char errstr[512];
+  std::vector<std::pair<std::string, std::string>> props = {
+      {"bootstrap.servers", options.brokers},
+      {"group.id", options.group},
+      {"client.id", "adwatch"},
+      {"enable.auto.offset.store", "false"},
+      {"enable.auto.commit", "true"},
+      {"auto.commit.interval.ms", "1000"},
+      {"auto.offset.reset", "earliest"},
+      {"partition.assignment.strategy", "cooperative-sticky"},
+      {"enable.partition.eof", "false"},
+      // DOMAIN.md (librdkafka #3662): small prefetch queues stall consumers near 100-200k msg/s.
+      {"queued.min.messages", "200000"},
+      {"queued.max.messages.kbytes", "262144"},
+      {"fetch.wait.max.ms", "100"},
+      {"session.timeout.ms", "10000"},
+      {"heartbeat.interval.ms", "1000"},
+  };
+  props.insert(props.end(), options.properties.begin(), options.properties.end());
+  for (const auto& [key, value] : props) {
+    if (key == "auto.offset.reset" && (value == "latest" || value == "largest" || value == "end")) {
+      *error = "auto.offset.reset=" + value + " would silently skip data; not allowed";
+      rd_kafka_conf_destroy(conf);
+      return nullptr;
+    }
+    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK) {
+      *error = "kafka property " + key + ": " + errstr;
+      rd_kafka_conf_destroy(conf);
+      return nullptr;
+    }
+  }
+  rd_kafka_conf_set_opaque(conf, c.get());
+  rd_kafka_conf_set_rebalance_cb(conf, &KafkaConsumer::RebalanceTrampoline);
+  c->rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  if (c->rk_ == nullptr) {
+    *error = std::string("cannot create Kafka consumer: ") + errstr;
+    return nullptr;
+  }
+  rd_kafka_poll_set_consumer(c->rk_);
+  rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(topics, options.topic.c_str(), RD_KAFKA_PARTITION_UA);
+  const rd_kafka_resp_err_t err = rd_kafka_subscribe(c->rk_, topics);
+  rd_kafka_topic_partition_list_destroy(topics);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    *error = std::string("cannot subscribe to ") + options.topic + ": " + rd_kafka_err2str(err);
+    return nullptr;
+  }
+  return c;
+}
+
+KafkaConsumer::~KafkaConsumer() {
+  Close();
+  if (rk_ != nullptr) rd_kafka_destroy(rk_);
+}
+
+void KafkaConsumer::RebalanceTrampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                        rd_kafka_topic_partition_list_t* partitions,
+                                        void* opaque) {
+  (void)rk;
+  static_cast<KafkaConsumer*>(opaque)->Rebalance(err, partitions);
+}
+
+void KafkaConsumer::Rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions) {
+  const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk_), "COOPERATIVE") == 0;
+  const std::vector<std::int32_t> parts = Partitions(partitions);
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    for (std::int32_t p : parts) assigned_.try_emplace(p, -1);
+    Log(LogLevel::kInfo, "partitions_assigned", {{"count", std::to_string(parts.size())},
+                                                 {"total", std::to_string(assigned_.size())}});
+    if (on_assigned_) on_assigned_(parts);
+    if (cooperative) {
+      rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_, partitions);
+      if (e != nullptr) {
+        Log(LogLevel::kError, "assign_failed", {{"error", rd_kafka_error_string(e)}});
+        rd_kafka_error_destroy(e);
+      }
+    } else {
+      rd_kafka_assign(rk_, partitions);
+    }
+    return;
+  }
+  const bool lost = rd_kafka_assignment_lost(rk_) != 0;
+  Log(LogLevel::kInfo, lost ? "partitions_lost" : "partitions_revoked",
+      {{"count", std::to_string(parts.size())}});
+  if (!lost) rd_kafka_commit(rk_, nullptr, 0);  // hand over what this member has applied
+  if (on_revoked_) on_revoked_(parts);
+  for (std::int32_t p : parts) assigned_.erase(p);
+  if (cooperative) {
+    rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_, partitions);
+    if (e != nullptr) rd_kafka_error_destroy(e);
+  } else {
+    rd_kafka_assign(rk_, nullptr);
+  }
+}
+
+bool KafkaConsumer::Poll(int timeout_ms, const Handler& handler) {
+  rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk_, timeout_ms);
+  if (msg == nullptr) return false;
+  if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      Log(LogLevel::kWarn, "kafka_error",
+          {{"error", rd_kafka_message_errstr(msg)},
+           {"code", rd_kafka_err2name(msg->err)},
+           {"partition", std::to_string(msg->partition)}});
+    }
+    rd_kafka_message_destroy(msg);
+    return false;
+  }
+  InputRecord record;
+  record.topic = topic_;
+  record.partition = msg->partition;
+  record.offset = msg->offset;
+  if (msg->key != nullptr) record.key = {static_cast<const char*>(msg->key), msg->key_len};
+  if (msg->payload != nullptr) record.value = {static_cast<const char*>(msg->payload), msg->len};
+  handler(record);
+  rd_kafka_offset_store(msg->rkt, msg->partition, msg->offset);  // commits offset + 1
+  auto it = assigned_.find(msg->partition);
+  if (it != assigned_.end()) it->second = msg->offset + 1;
+  rd_kafka_message_destroy(msg);
+  return true;
+}
+
+std::map<std::int32_t, std::int64_t> KafkaConsumer::Lags() const {
+  std::map<std::int32_t, std::int64_t> out;
+  for (const auto& [partition, next] : assigned_) {
+    int64_t low = 0, high = 0;
+    if (rd_kafka_get_watermark_offsets(rk_, topic_.c_str(), partition, &low, &high) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        high < 0) {
+      out[partition] = -1;
+      continue;
+    }
+    out[partition] = std::max<std::int64_t>(0, high - (next < 0 ? low : next));
+  }
+  return out;
+}
+
+void KafkaConsumer::Close() {
+  if (closed_ || rk_ == nullptr) return;
+  closed_ = true;
+  rd_kafka_commit(rk_, nullptr, 0);
+  rd_kafka_consumer_close(rk_);
+}
+
+}  // namespace adwatch

@@ -1,0 +1,54 @@
+// A snapshot of every business figure (SPEC §4), computed from the state at one instant.
+// Plain data: the exporter and the terminal summary read it without touching live state.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/money.h"
+#include "core/time.h"
+
+namespace adwatch {
+
+/// Per-registry outage figures, each indexed by entity slot.
+struct RegistryFigures {
+  std::string registry;
+  std::vector<std::int64_t> known, missing, unlisted, removed;
+  std::vector<Amounts> missing_spend;
+  std::optional<EpochSeconds> last_crawl_end;
+  std::optional<std::int64_t> ads_listed;
+};
+
+/// Entity slots are the configured entities in order, then `unattributed` last; theme slots are
+/// the configured themes in order, then `none` last; window slots follow Config::windows.
+struct Figures {
+  std::size_t entities = 0;  // slots, including unattributed
+  std::size_t themes = 0;    // slots, including none
+  std::size_t windows = 0;
+  std::optional<EpochSeconds> watermark;
+
+  std::vector<Amounts> campaign_to_date;     // [entity]
+  std::vector<Amounts> window;               // [entity][window]
+  std::vector<Amounts> theme_window;         // [entity][theme][window]
+  std::vector<std::int64_t> ads_active;      // [entity][theme]
+  std::vector<std::int64_t> open_ended_ads;  // [entity]
+  std::vector<std::int64_t> corrections;     // [entity]
+  std::vector<RegistryFigures> registries;   // sorted by name
+
+  Figures(std::size_t entity_slots, std::size_t theme_slots, std::size_t window_count);
+  Amounts& Window(std::size_t e, std::size_t w) { return window[e * windows + w]; }
+  Amounts& ThemeWindow(std::size_t e, std::size_t th, std::size_t w) {
+    return theme_window[(e * themes + th) * windows + w];
+  }
+  std::int64_t& Active(std::size_t e, std::size_t th) { return ads_active[e * themes + th]; }
+  const Amounts& Window(std::size_t e, std::size_t w) const { return window[e * windows + w]; }
+  const Amounts& ThemeWindow(std::size_t e, std::size_t th, std::size_t w) const {
+    return theme_window[(e * themes + th) * windows + w];
+  }
+  std::int64_t Active(std::size_t e, std::size_t th) const { return ads_active[e * themes + th]; }
+  RegistryFigures& Registry(const std::string& name);
+};
+
+}  // namespace adwatch

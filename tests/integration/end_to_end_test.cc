@@ -1,0 +1,243 @@
+// End to end over the real Kafka protocol: embedded cluster, a generated stream produced as
+// `adwatch replay` does, the real pipeline consuming it, /metrics scraped over HTTP and every
+// spend figure compared exactly (in pence) with an oracle recomputed from the input.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "app/monitor.h"
+#include "source/embedded_kafka.h"
+#include "source/replay.h"
+#include "stream_generator.h"
+#include "test_support.h"
+
+namespace adwatch {
+namespace {
+
+using testing::HttpGet;
+using testing::ParseMetrics;
+using testing::Pence;
+using testing::SampleKey;
+using testing::Samples;
+
+constexpr const char* kTopic = "adwatch.observations";
+constexpr const char* kBounds[] = {"lower", "upper", "mid"};
+
+// A running embedded cluster and a Monitor consuming it in a background thread.
+class EndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    kafka_ = EmbeddedKafka::Start({1, 4, {kTopic}}, &error);
+    ASSERT_TRUE(kafka_) << error;
+    config_ = DefaultConfig();
+    config_.kafka.brokers = kafka_->bootstrap();
+    config_.kafka.group = "it-" + std::to_string(::getpid());
+    config_.listen = "127.0.0.1:0";
+    ReplayOptions ro;
+    ro.brokers = kafka_->bootstrap();
+    ro.topic = kTopic;
+    ro.properties = {{"message.max.bytes", "10000000"}};
+    replayer_ = Replayer::Create(ro, &error);
+    ASSERT_TRUE(replayer_) << error;
+  }
+
+  void StartMonitor() {
+    monitor_ = std::make_unique<Monitor>(config_, clock_);
+    std::string error;
+    ASSERT_TRUE(monitor_->Start(&error)) << error;
+    thread_ = std::thread([this] { monitor_->Run(stop_); });
+  }
+
+  void TearDown() override {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    monitor_.reset();
+    replayer_.reset();
+    kafka_.reset();
+  }
+
+  double Handled() {
+    double n = 0;
+    for (int o = 0; o < kOutcomeCount; ++o) {
+      n += monitor_->pipeline().metrics().outcome_count(static_cast<Outcome>(o));
+    }
+    return n;
+  }
+
+  // Waits until every produced message has exactly one outcome.
+  void WaitHandled(double expected) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (Handled() < expected && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_EQ(Handled(), expected);
+  }
+
+  Samples Scrape(std::string* text = nullptr) {
+    const auto r = HttpGet(monitor_->port(), "/metrics");
+    EXPECT_EQ(r.status, 200);
+    if (text) *text = r.body;
+    return ParseMetrics(r.body);
+  }
+
+  std::string EntityName(size_t slot) const {
+    return slot < config_.entities.size() ? config_.entities[slot].name : "unattributed";
+  }
+  std::string ThemeName(size_t slot) const {
+    return slot < config_.themes.size() ? config_.themes[slot].name : "none";
+  }
+
+  SystemClock clock_;
+  Config config_;
+  std::unique_ptr<EmbeddedKafka> kafka_;
+  std::unique_ptr<Replayer> replayer_;
+  std::unique_ptr<Monitor> monitor_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+};
+
+TEST_F(EndToEnd, EveryFigureEqualsTheOracleInPence) {
+  const auto messages = testing::GenerateStream(config_, {});
+  const auto expected = testing::ComputeExpected(config_, messages);
+  StartMonitor();
+  double produced = 0;
+  for (const auto& m : messages) {
+    ASSERT_TRUE(replayer_->Send(m.value));
+    produced += m.crawl_end ? replayer_->partitions() : 1;
+  }
+  ASSERT_TRUE(replayer_->Flush(30000));
+  ASSERT_EQ(replayer_->stats().delivery_errors, 0);
+  WaitHandled(produced);
+
+  std::string text;
+  const Samples s = Scrape(&text);
+  EXPECT_EQ(s.at(SampleKey("adwatch_watermark_timestamp_seconds", {})),
+            static_cast<double>(expected.watermark));
+  EXPECT_EQ(s.at(SampleKey("adwatch_events_total", {{"outcome", "rejected"}})), 0);
+  EXPECT_GT(s.at(SampleKey("adwatch_events_total", {{"outcome", "duplicate"}})), 0);
+  EXPECT_GT(s.at(SampleKey("adwatch_events_total", {{"outcome", "stale"}})), 0);
+  EXPECT_GT(s.at(SampleKey("adwatch_events_total", {{"outcome", "late"}})), 0);
+
+  long long total_ctd = 0;
+  for (size_t e = 0; e <= config_.entities.size(); ++e) {
+    const std::string party = EntityName(e);
+    for (int b = 0; b < 3; ++b) {
+      const auto bi = static_cast<size_t>(b);
+      EXPECT_EQ(Pence(s.at(SampleKey("adwatch_spend_gbp", {{"party", party}, {"bound", kBounds[b]}}))),
+                expected.campaign_to_date[e][bi])
+          << party << " " << kBounds[b];
+      total_ctd += expected.campaign_to_date[e][bi];
+      for (size_t w = 0; w < config_.windows.size(); ++w) {
+        const std::string window = config_.windows[w].name;
+        EXPECT_EQ(Pence(s.at(SampleKey("adwatch_spend_window_gbp",
+                                       {{"party", party}, {"window", window}, {"bound", kBounds[b]}}))),
+                  expected.window[e][w][bi])
+            << party << " " << window << " " << kBounds[b];
+        for (size_t th = 0; th <= config_.themes.size(); ++th) {
+          EXPECT_EQ(Pence(s.at(SampleKey("adwatch_theme_spend_window_gbp",
+                                         {{"party", party}, {"theme", ThemeName(th)},
+                                          {"window", window}, {"bound", kBounds[b]}}))),
+                    expected.theme_window[e][th][w][bi])
+              << party << " " << ThemeName(th) << " " << window << " " << kBounds[b];
+        }
+      }
+    }
+    EXPECT_EQ(s.at(SampleKey("adwatch_spend_open_ended_ads", {{"party", party}})),
+              static_cast<double>(expected.open_ended[e]))
+        << party;
+    EXPECT_EQ(s.at(SampleKey("adwatch_spend_corrections_total", {{"party", party}})),
+              static_cast<double>(expected.corrections[e]))
+        << party;
+  }
+  EXPECT_GT(total_ctd, 0);  // the stream really spent something
+
+  std::string promtool_output;
+  EXPECT_EQ(testing::PromtoolCheckMetrics(text, &promtool_output), 0) << promtool_output;
+  EXPECT_EQ(HttpGet(monitor_->port(), "/healthz").status, 200);
+  EXPECT_EQ(HttpGet(monitor_->port(), "/readyz").status, 200);
+}
+
+// Every kind of bad input is counted under its reason, nothing crashes, and a good message after
+// the bad ones in the same partition is applied.
+TEST_F(EndToEnd, BadInputIsCountedAndGoodMessagesAfterItAreApplied) {
+  StartMonitor();
+  const std::string page = config_.entities[0].page_ids.at(0);
+  const std::string party = config_.entities[0].name;
+  auto obs = [&](const std::string& id, const std::string& at, const std::string& lower,
+                 const std::string& extra_ad = "", const std::string& extra = "") {
+    return "{\"registry\":\"meta\",\"observed_at\":\"" + at + "\"" + extra +
+           ",\"ad\":{\"id\":\"" + id + "\",\"page_id\":\"" + page +
+           "\",\"page_name\":\"Page\",\"spend\":{\"lower_bound\":\"" + lower +
+           "\",\"upper_bound\":\"4999\"}" + extra_ad + "}}";
+  };
+  struct Bad {
+    std::string value;
+    const char* reason;
+  };
+  const std::vector<Bad> bad = {
+      {"{\"kind\":\"observation\",\"registry\":\"me", "malformed_json"},
+      {std::string(1000000, '['), "too_deep"},
+      {"{\"registry\":\"meta\",\"observed_at\":\"2019-12-09T06:00:00Z\",\"ad\":{\"id\":\"1\",\"page_name\":\"\xff\xfe\"}}",
+       "bad_encoding"},
+      {obs("2", "2019-12-09T06:00:00Z", "123456789012345678901234567890"), "bad_amount"},
+      {obs("3", "2019-12-09T06:00:00Z", "1e5"), "bad_amount"},
+      {obs("4", "2019-12-09T06:00:00Z", "-5"), "bad_amount"},
+      {"{\"registry\":\"meta\",\"ad\":{\"id\":\"5\"}}", "missing_field"},
+      {"{\"registry\":\"meta\",\"observed_at\":20191209,\"ad\":{\"id\":\"6\"}}", "bad_type"},
+      {"[1,2,3]", "bad_type"},
+      {obs("7", "2019-13-45T00:00:00Z", "100"), "bad_timestamp"},
+      {obs("8", "2099-01-01T00:00:00Z", "100"), "future_timestamp"},
+      {"{\"registry\":\"tiktok\",\"observed_at\":\"2019-12-09T06:00:00Z\",\"ad\":{\"id\":\"9\"}}",
+       "unknown_registry"},
+      {obs("10", "2019-12-09T06:00:00Z", "100", ",\"currency\":\"XYZ\""), "unknown_currency"},
+      {obs("11", "2019-12-09T06:00:00Z", "100", "", ",\"kind\":\"party\""), "unknown_kind"},
+      {obs("12", "2019-12-09T06:00:00Z", "100", "", ",\"lookup\":\"sideways\""), "bad_value"},
+  };
+  std::map<std::string, double> want;
+  // Partition 0: a good sighting, every bad message, then a good sighting of the same ad.
+  ASSERT_TRUE(replayer_->SendToPartition(obs("100", "2019-12-09T06:00:00Z", "100"), 0, "meta:100"));
+  for (const Bad& b : bad) {
+    ASSERT_TRUE(replayer_->SendToPartition(b.value, 0, "meta:x"));
+    want[b.reason] += 1;
+  }
+  // Control characters and quotes in an advertiser name are fine: applied, not rejected.
+  ASSERT_TRUE(replayer_->SendToPartition(
+      obs("101", "2019-12-09T06:30:00Z", "0", ",\"bylines\":\"Evil \\\"quoted\\\" \\u0001\\n name\""),
+      0, "meta:101"));
+  ASSERT_TRUE(replayer_->SendToPartition(obs("100", "2019-12-09T07:00:00Z", "1000"), 0, "meta:100"));
+  ASSERT_TRUE(replayer_->Flush(30000));
+  WaitHandled(static_cast<double>(bad.size()) + 3);
+
+  // Partition 3: a 5 MB message, then a good one.
+  std::string big = "{\"registry\":\"meta\",\"observed_at\":\"2019-12-09T06:00:00Z\",\"pad\":\"" +
+                    std::string(5 * 1000 * 1000, 'x') + "\"}";
+  ASSERT_TRUE(replayer_->SendToPartition(big, 3, "meta:big"));
+  want["too_large"] += 1;
+  ASSERT_TRUE(replayer_->SendToPartition(obs("200", "2019-12-09T08:00:00Z", "500"), 3, "meta:200"));
+  ASSERT_TRUE(replayer_->Flush(30000));
+  WaitHandled(static_cast<double>(bad.size()) + 5);
+
+  std::string text;
+  const Samples s = Scrape(&text);
+  double rejected = 0;
+  for (const auto& [reason, n] : want) {
+    EXPECT_EQ(s.at(SampleKey("adwatch_rejected_total", {{"reason", reason}})), n) << reason;
+    rejected += n;
+  }
+  EXPECT_EQ(s.at(SampleKey("adwatch_events_total", {{"outcome", "rejected"}})), rejected);
+  // Ad 100 ends at [1000, 4999]; ad 101 at [0, 4999]; ad 200 at [500, 4999] (no delivery start:
+  // each first sighting counts at its own time, all inside the regulated period).
+  EXPECT_EQ(Pence(s.at(SampleKey("adwatch_spend_gbp", {{"party", party}, {"bound", "lower"}}))),
+            (1000 + 0 + 500) * 100);
+  EXPECT_EQ(Pence(s.at(SampleKey("adwatch_spend_gbp", {{"party", party}, {"bound", "upper"}}))),
+            3 * 4999 * 100);
+  std::string out;
+  EXPECT_EQ(testing::PromtoolCheckMetrics(text, &out), 0) << out;
+  EXPECT_EQ(HttpGet(monitor_->port(), "/healthz").status, 200);
+}
+
+}  // namespace
+}  // namespace adwatch

@@ -1,0 +1,56 @@
+// A generated observation stream for the integration tests, with the truth about every ad
+// (entity, themes) known by construction, and an oracle that recomputes every figure from the
+// produced messages with its own arithmetic — independent of src/state.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace adwatch::testing {
+
+struct GeneratedMessage {
+  std::string key;    // empty: produce with no key (crawl_end goes to every partition)
+  std::string value;  // JSON
+  bool crawl_end = false;
+  // Truth for observations (unset for crawl_end):
+  std::string ad;  // registry:id
+  long long observed_at = 0;
+  std::optional<long long> lower, upper;  // pounds; upper empty for open-ended
+  std::optional<long long> delivery_start;
+  int entity_slot = -1;
+  std::uint64_t themes = 0;
+};
+
+struct StreamOptions {
+  std::uint64_t seed = 7;
+  int ads = 80;
+  int crawls = 16;  // every 6 hours
+  long long start = 1575849600;  // 2019-12-09T00:00:00Z: crosses the end of the period
+};
+
+/// Generates a stream over the default config's entities and themes: crawls closed by
+/// crawl_end, bucket steps, open-ended top buckets, a correction, duplicates, reordered
+/// sightings and late ads (emitted after the others).
+std::vector<GeneratedMessage> GenerateStream(const Config& config, const StreamOptions& options);
+
+/// The figures one clean pass over `messages` must give, in pence, per the SPEC §3 rules.
+struct Expected {
+  long long watermark = 0;
+  // [entity slot][bound]
+  std::vector<std::array<long long, 3>> campaign_to_date;
+  // [entity slot][window][bound]
+  std::vector<std::vector<std::array<long long, 3>>> window;
+  // [entity slot][theme slot][window][bound]
+  std::vector<std::vector<std::vector<std::array<long long, 3>>>> theme_window;
+  std::vector<long long> open_ended;  // [entity slot]
+  std::vector<long long> corrections;  // [entity slot]
+};
+Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessage>& messages);
+
+}  // namespace adwatch::testing

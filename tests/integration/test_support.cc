@@ -1,0 +1,109 @@
+#include "test_support.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace adwatch::testing {
+
+HttpResponse HttpGet(int port, const std::string& path) {
+  HttpResponse r;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return r;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return r;
+  }
+  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (::send(fd, req.data(), req.size(), 0) < 0) {
+    ::close(fd);
+    return r;
+  }
+  std::string raw;
+  std::array<char, 65536> buf;
+  ssize_t n;
+  while ((n = ::recv(fd, buf.data(), buf.size(), 0)) > 0) raw.append(buf.data(), static_cast<size_t>(n));
+  ::close(fd);
+  if (raw.size() < 12) return r;
+  r.status = std::stoi(raw.substr(9, 3));
+  const size_t body = raw.find("\r\n\r\n");
+  if (body != std::string::npos) r.body = raw.substr(body + 4);
+  return r;
+}
+
+std::string SampleKey(const std::string& name,
+                      std::vector<std::pair<std::string, std::string>> labels) {
+  std::sort(labels.begin(), labels.end());
+  std::string key = name + "{";
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (i) key += ",";
+    key += labels[i].first + "=\"" + labels[i].second + "\"";
+  }
+  return key + "}";
+}
+
+Samples ParseMetrics(const std::string& text) {
+  Samples out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::string name;
+    std::vector<std::pair<std::string, std::string>> labels;
+    size_t pos = line.find_first_of("{ ");
+    name = line.substr(0, pos);
+    if (pos != std::string::npos && line[pos] == '{') {
+      ++pos;
+      while (pos < line.size() && line[pos] != '}') {
+        const size_t eq = line.find('=', pos);
+        std::string key = line.substr(pos, eq - pos);
+        std::string value;
+        size_t i = eq + 2;  // skip ="
+        for (; i < line.size() && line[i] != '"'; ++i) {
+          if (line[i] == '\\' && i + 1 < line.size()) ++i;
+          value.push_back(line[i]);
+        }
+        labels.emplace_back(key, value);
+        pos = i + 1;
+        if (pos < line.size() && line[pos] == ',') ++pos;
+      }
+      ++pos;
+    }
+    const double value = std::stod(line.substr(pos + 1));
+    out[SampleKey(name, labels)] = value;
+  }
+  return out;
+}
+
+int PromtoolCheckMetrics(const std::string& text, std::string* output) {
+  char path[] = "/tmp/adwatch-metrics-XXXXXX";
+  const int fd = ::mkstemp(path);
+  if (fd < 0) return -1;
+  ::close(fd);
+  std::ofstream(path) << text;
+  const std::string cmd = std::string("promtool check metrics < ") + path + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return -1;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) output->append(buf.data(), n);
+  const int status = ::pclose(p);
+  ::unlink(path);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+long long Pence(double gbp) { return std::llround(gbp * 100.0); }
+
+}  // namespace adwatch::testing

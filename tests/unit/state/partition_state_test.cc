@@ -1,0 +1,186 @@
+#include "state/partition_state.h"
+
+#include <gtest/gtest.h>
+
+#include "core/spread.h"
+#include "state/monitor_state.h"
+
+namespace adwatch {
+namespace {
+
+constexpr EpochSeconds kDay = 86400;
+constexpr EpochSeconds kT0 = 1575849600;  // 2019-12-09T00:00:00Z
+
+// Entity 0 for page "p0", 1 for "p1", otherwise unattributed; theme bit 0 when text has "brexit".
+class FakeEnricher : public Enricher {
+ public:
+  void Enrich(std::string_view, const AdContent& ad, EntityId* entity,
+              ThemeMask* themes) const override {
+    *entity = ad.page_id == "p0" ? EntityId{0} : ad.page_id == "p1" ? EntityId{1} : kUnattributed;
+    *themes = 0;
+    for (const auto& t : ad.texts) {
+      if (t.find("brexit") != std::string::npos) *themes |= 1;
+    }
+  }
+};
+
+StateOptions Options() {
+  StateOptions o;
+  o.entity_count = 2;
+  o.theme_count = 1;
+  o.windows = {{"1h", 3600}, {"24h", kDay}};
+  o.grace_seconds = 3600;
+  return o;
+}
+
+Observation Obs(std::string id, EpochSeconds t, Pence lower_pounds, std::optional<Pence> upper,
+                std::string page = "p0") {
+  Observation o;
+  o.registry = "meta";
+  o.ad_id = std::move(id);
+  o.observed_at = t;
+  o.content.page_id = std::move(page);
+  o.content.texts = {"get brexit done"};
+  o.spend = SpendRange{lower_pounds * 100, (upper ? *upper : lower_pounds) * 100, !upper};
+  return o;
+}
+
+TEST(SpreadTest, SharesOfAdjacentIntervalsAddUpExactly) {
+  const Pence d = 99999;
+  const EpochSeconds t0 = 7, t = 7 + 86400 * 3 + 11;
+  Pence sum = 0;
+  for (EpochSeconds a = 0; a < t + 5000; a += 3600) sum += SpreadWithin(d, t0, t, a, a + 3600);
+  EXPECT_EQ(sum, d);
+  EXPECT_EQ(SpreadUpTo(100, 0, 3, 1), 33);   // floor(100/3)
+  EXPECT_EQ(SpreadUpTo(-100, 0, 3, 1), -34);  // floor for corrections
+  EXPECT_EQ(SpreadUpTo(100, 10, 10, 9), 0);   // zero-length: all at t
+  EXPECT_EQ(SpreadUpTo(100, 10, 10, 10), 100);
+}
+
+TEST(MonitorStateTest, IncreasesTelescopeAndSpreadIntoWindows) {
+  MonitorState state(Options());
+  FakeEnricher enricher;
+  // First sighting with no delivery start: the whole bucket sits at t.
+  EXPECT_EQ(state.Apply(0, Obs("a", kT0, 100, 499), enricher), Outcome::kApplied);
+  // 2 hours later the bucket steps up: 400 lower, 4500 upper spread over 2h.
+  EXPECT_EQ(state.Apply(0, Obs("a", kT0 + 7200, 500, 4999), enricher), Outcome::kApplied);
+  Figures f = state.Snapshot();
+  EXPECT_EQ(f.campaign_to_date[0].v[0], 500 * 100);
+  EXPECT_EQ(f.campaign_to_date[0].v[1], 4999 * 100);
+  EXPECT_EQ(f.campaign_to_date[0].v[2], (500 + 4999) * 50);
+  // The 1h window (kT0+3600, kT0+7200] holds half of the 2h increment.
+  EXPECT_EQ(f.Window(0, 0).v[0], 400 * 100 / 2);
+  EXPECT_EQ(f.Window(0, 0).v[1], (4999 - 499) * 100 / 2);
+  // The 24h window holds everything.
+  EXPECT_EQ(f.Window(0, 1).v[0], 500 * 100);
+  EXPECT_EQ(f.ThemeWindow(0, 0, 1).v[0], 500 * 100);
+  EXPECT_EQ(f.ThemeWindow(0, 1, 1).v[0], 0);  // theme `none`
+}
+
+TEST(MonitorStateTest, DuplicatesAndStaleSightingsChangeNothing) {
+  MonitorState state(Options());
+  FakeEnricher enricher;
+  state.Apply(0, Obs("a", kT0, 100, 499), enricher);
+  state.Apply(0, Obs("a", kT0 + 100, 500, 999), enricher);
+  EXPECT_EQ(state.Apply(0, Obs("a", kT0 + 100, 5000, 9999), enricher), Outcome::kDuplicate);
+  EXPECT_EQ(state.Apply(0, Obs("a", kT0 + 50, 5000, 9999), enricher), Outcome::kStale);
+  EXPECT_EQ(state.Snapshot().campaign_to_date[0].v[1], 999 * 100);
+}
+
+TEST(MonitorStateTest, CorrectionLowersCampaignToDateButNeverWindows) {
+  MonitorState state(Options());
+  FakeEnricher enricher;
+  state.Apply(0, Obs("a", kT0, 1000, 4999), enricher);
+  state.Apply(0, Obs("a", kT0 + 60, 500, 999), enricher);
+  Figures f = state.Snapshot();
+  EXPECT_EQ(f.campaign_to_date[0].v[0], 500 * 100);
+  EXPECT_EQ(f.campaign_to_date[0].v[1], 999 * 100);
+  EXPECT_EQ(f.corrections[0], 1);
+  EXPECT_EQ(f.Window(0, 1).v[1], 4999 * 100);  // the earlier increase stays, no negative
+}
+
+TEST(MonitorStateTest, OpenEndedBucketCountsLowerForBoth) {
+  MonitorState state(Options());
+  FakeEnricher enricher;
+  state.Apply(1, Obs("b", kT0, 100000, std::nullopt, "p1"), enricher);
+  Figures f = state.Snapshot();
+  EXPECT_EQ(f.campaign_to_date[1].v[0], 100000 * 100);
+  EXPECT_EQ(f.campaign_to_date[1].v[1], 100000 * 100);
+  EXPECT_EQ(f.open_ended_ads[1], 1);
+  EXPECT_EQ(f.open_ended_ads[0], 0);
+}
+
+TEST(MonitorStateTest, FirstSightingSpreadsFromDeliveryStartAndRegulatedPeriodClips) {
+  StateOptions o = Options();
+  o.regulated_period = Period{kT0 - kDay, kT0 + kDay};
+  MonitorState state(o);
+  FakeEnricher enricher;
+  Observation obs = Obs("a", kT0, 1000, 4999);
+  obs.delivery_start = kT0 - 2 * kDay;  // half of the spread falls before the period
+  state.Apply(0, obs, enricher);
+  Figures f = state.Snapshot();
+  EXPECT_EQ(f.campaign_to_date[0].v[0], 1000 * 100 / 2);
+  EXPECT_EQ(f.campaign_to_date[0].v[1], 4999 * 100 / 2);
+  // The last hour of a 48h spread: D - floor(D * 47 / 48).
+  EXPECT_EQ(f.Window(0, 0).v[0], 1000 * 100 - 1000 * 100 * 47 / 48);
+}
+
+TEST(MonitorStateTest, LateSightingsAreCountedAndStillApplied) {
+  MonitorState state(Options());
+  FakeEnricher enricher;
+  state.Apply(0, Obs("a", kT0 + 5 * 3600, 100, 499), enricher);
+  EXPECT_EQ(state.Apply(1, Obs("b", kT0, 100, 499, "p1"), enricher), Outcome::kLate);
+  EXPECT_EQ(state.Apply(1, Obs("c", kT0 + 4 * 3600 + 1, 100, 499, "p1"), enricher),
+            Outcome::kApplied);  // inside the 1h grace
+  Figures f = state.Snapshot();
+  EXPECT_EQ(f.campaign_to_date[1].v[0], 2 * 100 * 100);
+  EXPECT_EQ(f.Window(1, 0).v[0], 100 * 100);  // (kT0+4h, kT0+5h] holds c, not b
+  EXPECT_EQ(f.Window(1, 1).v[0], 2 * 100 * 100);
+}
+
+TEST(MonitorStateTest, CrawlEndFindsMissingUnlistedAndRemovedAds) {
+  MonitorState state(Options());
+  FakeEnricher enricher;
+  auto listed = [](std::string id, EpochSeconds t, std::string crawl) {
+    Observation o = Obs(std::move(id), t, 100, 499);
+    o.crawl_id = std::move(crawl);
+    o.scope = "GB";
+    return o;
+  };
+  CrawlEnd end1{"meta", "c1", "GB", kT0, kT0 + 600, 3};
+  for (const char* id : {"a", "b", "c", "d"}) state.Apply(0, listed(id, kT0, "c1"), enricher);
+  state.Apply(0, end1, enricher);
+  // Crawl 2 lists only a; b is fetched by id (present), c by id answers not_found, d unseen.
+  state.Apply(0, listed("a", kT0 + 3600, "c2"), enricher);
+  Observation b = listed("b", kT0 + 3600, "c2");
+  b.lookup = Lookup::kById;
+  state.Apply(0, b, enricher);
+  Observation c;
+  c.registry = "meta";
+  c.ad_id = "c";
+  c.observed_at = kT0 + 3600;
+  c.crawl_id = "c2";
+  c.lookup = Lookup::kById;
+  c.status = AdStatus::kNotFound;
+  state.Apply(0, c, enricher);
+  EXPECT_EQ(state.Apply(0, CrawlEnd{"meta", "c2", "GB", kT0 + 3600, kT0 + 4200, 1}, enricher),
+            Outcome::kApplied);
+  EXPECT_EQ(state.Apply(0, CrawlEnd{"meta", "c2", "GB", kT0 + 3600, kT0 + 4200, 1}, enricher),
+            Outcome::kDuplicate);
+  Figures f = state.Snapshot();
+  ASSERT_EQ(f.registries.size(), 1U);
+  const RegistryFigures& r = f.registries[0];
+  EXPECT_EQ(r.known[0], 4);
+  EXPECT_EQ(r.missing[0], 3);
+  EXPECT_EQ(r.unlisted[0], 1);
+  EXPECT_EQ(r.removed[0], 1);
+  EXPECT_EQ(r.missing_spend[0].v[0], 3 * 100 * 100);
+  EXPECT_EQ(r.ads_listed, 1);
+  EXPECT_EQ(r.last_crawl_end, kT0 + 4200);
+  // b listed again in crawl 3 recovers.
+  state.Apply(0, listed("b", kT0 + 7200, "c3"), enricher);
+  EXPECT_EQ(state.Snapshot().registries[0].missing[0], 2);
+}
+
+}  // namespace
+}  // namespace adwatch
