@@ -4,6 +4,11 @@
 #include <string>
 
 #include "decode/decoder.h"
+#if __has_include("adwatch/v1/observation.pb.h")
+#include "adwatch/v1/observation.pb.h"
+#else
+#include "observation.pb.h"
+#endif
 
 namespace adwatch {
 namespace {
@@ -54,6 +59,39 @@ void BM_DecodeJsonCrawlEnd(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_DecodeJsonCrawlEnd);
+
+void BM_DecodeProtobufObservation(benchmark::State& state) {
+  FixedClock clock;
+  auto decoder = MakeProtobufDecoder(DecoderOptions{}, clock);
+  v1::Envelope env;
+  v1::Observation* o = env.mutable_observation();
+  o->set_registry("meta");
+  o->set_observed_at("2019-12-09T06:12:00Z");
+  o->set_crawl_id("meta-GB-2019-12-09T06");
+  o->set_scope("GB");
+  v1::Ad* ad = o->mutable_ad();
+  ad->set_id("461290581348812");
+  ad->set_page_id("8807334278");
+  ad->set_page_name("Conservatives");
+  ad->set_bylines("Conservative and Unionist Party");
+  ad->add_ad_creative_bodies(
+      "Get Brexit done. Vote Conservative on 12 December. A majority Conservative government "
+      "will get Brexit done in January and unleash Britain's potential, investing in the NHS, "
+      "schools and police.");
+  ad->add_ad_creative_link_titles("Get Brexit Done");
+  ad->add_ad_creative_link_captions("vote.conservatives.com");
+  ad->add_ad_creative_link_descriptions("Find out where to vote on Thursday 12 December");
+  ad->set_ad_delivery_start_time("2019-12-01");
+  ad->set_currency("GBP");
+  ad->mutable_spend()->set_lower_bound("1000");
+  ad->mutable_spend()->set_upper_bound("4999");
+  const std::string bytes = env.SerializeAsString();
+  for (auto _ : state) {
+    DecodeResult r = decoder->Decode(bytes);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_DecodeProtobufObservation);
 
 void BM_RejectDeepNesting(benchmark::State& state) {
   FixedClock clock;

@@ -16,7 +16,7 @@
 namespace adwatch {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 std::string Money(Pence pence) {
   char buf[32];
@@ -38,12 +38,12 @@ void Produce(Replayer& replayer, const DemoOptions& options, const std::atomic<b
   sim_options.ads = options.ads;
   sim::Uk2019Simulator simulator(sim_options);
   std::string line;
-  const auto wall_start = Clock::now();
+  const auto wall_start = SteadyClock::now();
   EpochSeconds sim_start = 0;
   while (!stop && simulator.Next(&line)) {
     if (sim_start == 0) sim_start = simulator.last_event_time();
     const double due = static_cast<double>(simulator.last_event_time() - sim_start) / options.speed;
-    while (!stop && std::chrono::duration<double>(Clock::now() - wall_start).count() < due) {
+    while (!stop && std::chrono::duration<double>(SteadyClock::now() - wall_start).count() < due) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     replayer.Send(line);
@@ -131,7 +131,7 @@ int DemoCommand(const DemoOptions& options, const std::atomic<bool>& stop, std::
   std::thread producer([&] { Produce(*replayer, options, quit, produced); });
 
   const bool tty = ::isatty(STDOUT_FILENO) != 0;
-  const auto start = Clock::now();
+  const auto start = SteadyClock::now();
   auto last = start;
   double last_events = 0;
   auto events = [&] {
@@ -144,7 +144,7 @@ int DemoCommand(const DemoOptions& options, const std::atomic<bool>& stop, std::
   const auto interval = std::chrono::seconds(tty ? 1 : 5);
   while (!stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    const auto now = Clock::now();
+    const auto now = SteadyClock::now();
     const double elapsed = std::chrono::duration<double>(now - start).count();
     const bool finished = options.duration_seconds > 0 && elapsed >= options.duration_seconds;
     if (now - last >= interval || finished) {

@@ -81,11 +81,11 @@ int ReplayCommand(const ReplayOptions& options, const std::vector<std::string>& 
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   out << "replayed topic=" << options.topic << " partitions=" << replayer->partitions()
-      << " lines=" << lines << " observations=" << s.observations
-      << " crawl_ends=" << s.crawl_ends << " unkeyed=" << s.unkeyed
-      << " messages=" << s.messages << " delivered=" << s.delivered
-      << " delivery_errors=" << s.delivery_errors << " interrupted=" << (stop.load() ? "true" : "false")
-      << " seconds=" << std::fixed << std::setprecision(3) << seconds << std::endl;
+      << " lines=" << lines << " observations=" << s.observations << " crawl_ends=" << s.crawl_ends
+      << " unkeyed=" << s.unkeyed << " messages=" << s.messages << " delivered=" << s.delivered
+      << " delivery_errors=" << s.delivery_errors
+      << " interrupted=" << (stop.load() ? "true" : "false") << " seconds=" << std::fixed
+      << std::setprecision(3) << seconds << std::endl;
   return failed ? 1 : 0;
 }
 

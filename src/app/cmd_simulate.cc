@@ -21,8 +21,7 @@ int SimulateCommand(const sim::SimOptions& options, const std::string& out_path,
   if (out_path != "-") {
     file.open(out_path, std::ios::binary | std::ios::trunc);
     if (!file) {
-      err << "adwatch simulate: cannot open " << out_path << ": " << std::strerror(errno)
-          << "\n";
+      err << "adwatch simulate: cannot open " << out_path << ": " << std::strerror(errno) << "\n";
       return 1;
     }
     out = &file;

@@ -12,7 +12,6 @@ namespace adwatch {
 /// Returns 0 on success, 2 on a usage error (unknown scenario, ads out of range), 1 when the
 /// file cannot be written. Errors go to `err`, one line each. Not thread-safe with respect to
 /// `err`.
-int SimulateCommand(const sim::SimOptions& options, const std::string& out_path,
-                    std::ostream& err);
+int SimulateCommand(const sim::SimOptions& options, const std::string& out_path, std::ostream& err);
 
 }  // namespace adwatch

@@ -1,9 +1,9 @@
 #include "sim/uk2019_simulator.h"
 
 #include <algorithm>
-#include <ostream>
 #include <cstddef>
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -351,7 +351,9 @@ void AppendField(std::string_view key, std::string_view value, std::string* out)
 
 std::string Date(EpochSeconds t) { return FormatTimestamp(t).substr(0, 10); }
 
-std::string CrawlId(EpochSeconds start) { return "meta-GB-" + FormatTimestamp(start).substr(0, 13); }
+std::string CrawlId(EpochSeconds start) {
+  return "meta-GB-" + FormatTimestamp(start).substr(0, 13);
+}
 
 /// Hundredths as a decimal fraction string: 100 -> "1", 7 -> "0.07".
 std::string Fraction(int hundredths) {
@@ -402,8 +404,8 @@ bool ValidateSimOptions(const SimOptions& options, std::ostream& err) {
     return false;
   }
   if (options.ads < kMinAds || options.ads > kMaxAds) {
-    err << "adwatch simulate: --ads must be between " << kMinAds << " and " << kMaxAds
-        << ", got " << options.ads << "\n";
+    err << "adwatch simulate: --ads must be between " << kMinAds << " and " << kMaxAds << ", got "
+        << options.ads << "\n";
     return false;
   }
   return true;
@@ -455,8 +457,8 @@ Uk2019Simulator::Uk2019Simulator(const SimOptions& options) : seed_(options.seed
 
     // Start dates ramp up towards polling day (density grows linearly).
     const std::uint64_t v = ISqrt(rng.Next() >> 12);  // in [0, 2^26)
-    ad.start = kUk2019FirstCrawl + static_cast<EpochSeconds>(
-                                       (static_cast<std::uint64_t>(kStartSpan) * v) >> 26);
+    ad.start = kUk2019FirstCrawl +
+               static_cast<EpochSeconds>((static_cast<std::uint64_t>(kStartSpan) * v) >> 26);
     const auto duration = static_cast<EpochSeconds>(
         12 * 3600 + static_cast<EpochSeconds>(rng.Below(13 * kDay + 12 * 3600)));
     ad.stop = std::min(ad.start + duration, kUk2019PollsClose);
@@ -484,9 +486,8 @@ Uk2019Simulator::Uk2019Simulator(const SimOptions& options) : seed_(options.seed
     if (rng.Below(1000) < 10) {
       const EpochSeconds earliest = ad.start + 12 * 3600;
       const EpochSeconds latest = ad.stop + 2 * kDay;
-      ad.removed_at = earliest + static_cast<EpochSeconds>(rng.Below(
-                                     static_cast<std::uint64_t>(std::max<EpochSeconds>(
-                                         1, latest - earliest))));
+      ad.removed_at = earliest + static_cast<EpochSeconds>(rng.Below(static_cast<std::uint64_t>(
+                                     std::max<EpochSeconds>(1, latest - earliest))));
     }
     ad.id = 100'000'000'000'000ULL + Permute47(static_cast<std::uint64_t>(i) + id_offset);
   }
@@ -572,8 +573,7 @@ bool Uk2019Simulator::Next(std::string* json_line) {
         const Ad& ad = ads_[index];
         const Visibility visibility = VisibilityAt(ad, crawl_start_);
         if (visibility == Visibility::kListed || !seen_[index]) continue;
-        const EpochSeconds at =
-            crawl_start_ + kListingSeconds + emitted_ * kByIdSeconds / by_id_;
+        const EpochSeconds at = crawl_start_ + kListingSeconds + emitted_ * kByIdSeconds / by_id_;
         ++emitted_;
         json_line->clear();
         EmitById(ad, visibility == Visibility::kRemoved, at, json_line);

@@ -79,17 +79,17 @@ class Uk2019Simulator {
   void EmitCrawlEnd(std::string* out) const;
 
   std::uint64_t seed_;
-  std::vector<Ad> ads_;              // by index
+  std::vector<Ad> ads_;               // by index
   std::vector<std::uint32_t> order_;  // ad indexes sorted by start time
-  std::vector<bool> seen_;           // by index: present in some earlier sighting
+  std::vector<bool> seen_;            // by index: present in some earlier sighting
 
   // Streaming cursor.
   int crawl_ = -1;
-  int phase_ = 0;            // 0 listing, 1 by id, 2 crawl_end, 3 crawl done
-  std::size_t prefix_ = 0;   // number of ads (in order_) started by this crawl's start
-  std::size_t cursor_ = 0;   // position in order_ within the phase
-  std::int64_t listed_ = 0;  // ads listed in this crawl
-  std::int64_t by_id_ = 0;   // ads to fetch by id in this crawl
+  int phase_ = 0;             // 0 listing, 1 by id, 2 crawl_end, 3 crawl done
+  std::size_t prefix_ = 0;    // number of ads (in order_) started by this crawl's start
+  std::size_t cursor_ = 0;    // position in order_ within the phase
+  std::int64_t listed_ = 0;   // ads listed in this crawl
+  std::int64_t by_id_ = 0;    // ads to fetch by id in this crawl
   std::int64_t emitted_ = 0;  // sightings emitted in the current phase
   EpochSeconds crawl_start_ = 0;
   EpochSeconds last_time_ = 0;

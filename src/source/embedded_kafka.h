@@ -9,12 +9,12 @@
 // the cluster down; clients still connected see their connections close.
 #pragma once
 
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 namespace adwatch {
 

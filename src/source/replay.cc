@@ -94,12 +94,9 @@ std::unique_ptr<Replayer> Replayer::Create(const ReplayOptions& options, std::st
 
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   const std::vector<std::pair<std::string, std::string>> defaults = {
-      {"bootstrap.servers", options.brokers},
-      {"client.id", "adwatch-replay"},
-      {"enable.idempotence", "true"},
-      {"linger.ms", "5"},
-      {"partitioner", "murmur2_random"},
-      {"queue.buffering.max.messages", "200000"},
+      {"bootstrap.servers", options.brokers}, {"client.id", "adwatch-replay"},
+      {"enable.idempotence", "true"},         {"linger.ms", "5"},
+      {"partitioner", "murmur2_random"},      {"queue.buffering.max.messages", "200000"},
   };
   for (const auto& [name, value] : defaults) {
     if (!SetConf(conf, name, value, error)) {
@@ -141,8 +138,8 @@ std::unique_ptr<Replayer> Replayer::Create(const ReplayOptions& options, std::st
                           .count();
     if (left <= 0) break;
     const rd_kafka_metadata_t* metadata = nullptr;
-    const rd_kafka_resp_err_t err = rd_kafka_metadata(
-        replayer->rk_, 0, replayer->rkt_, &metadata, static_cast<int>(std::min<long>(left, 2000)));
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(replayer->rk_, 0, replayer->rkt_, &metadata,
+                                                      static_cast<int>(std::min<long>(left, 2000)));
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR && metadata != nullptr) {
       if (metadata->topic_cnt == 1 && metadata->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
           metadata->topics[0].partition_cnt > 0) {
@@ -158,8 +155,8 @@ std::unique_ptr<Replayer> Replayer::Create(const ReplayOptions& options, std::st
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   if (replayer->partitions_ <= 0) {
-    *error = "replay: no metadata for topic " + options.topic + " from " + options.brokers +
-             ": " + last;
+    *error =
+        "replay: no metadata for topic " + options.topic + " from " + options.brokers + ": " + last;
     return nullptr;
   }
   replayer->pace_start_ = std::chrono::steady_clock::now();
@@ -203,9 +200,9 @@ bool Replayer::Produce(std::string_view value, std::int32_t partition, std::stri
   Pace();
   for (;;) {
     // RD_KAFKA_MSG_F_COPY: librdkafka takes its own copy, so the payload is never written.
-    const int rc = rd_kafka_produce(
-        rkt_, partition, RD_KAFKA_MSG_F_COPY, const_cast<char*>(value.data()), value.size(),
-        key.empty() ? nullptr : key.data(), key.size(), nullptr);
+    const int rc =
+        rd_kafka_produce(rkt_, partition, RD_KAFKA_MSG_F_COPY, const_cast<char*>(value.data()),
+                         value.size(), key.empty() ? nullptr : key.data(), key.size(), nullptr);
     if (rc == 0) {
       messages_.fetch_add(1, std::memory_order_relaxed);
       rd_kafka_poll(rk_, 0);

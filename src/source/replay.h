@@ -13,6 +13,8 @@
 // there is room.
 #pragma once
 
+#include <librdkafka/rdkafka.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -22,8 +24,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <librdkafka/rdkafka.h>
 
 namespace adwatch {
 

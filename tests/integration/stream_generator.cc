@@ -161,7 +161,7 @@ std::vector<GeneratedMessage> GenerateStream(const Config& config, const StreamO
 
 namespace {
 
-using Wide = __int128;
+__extension__ typedef __int128 Wide;  // NOLINT(modernize-use-using)
 
 // Independent floor(d * (x - t0) / (t - t0)) clamped to [t0, t].
 long long Cum(long long d, long long t0, long long t, long long x) {

@@ -53,9 +53,7 @@ std::string Str(const rapidjson::Value& v, const char* key) {
   return std::string(it->value.GetString(), it->value.GetStringLength());
 }
 
-bool Has(const rapidjson::Value& v, const char* key) {
-  return v.IsObject() && v.HasMember(key);
-}
+bool Has(const rapidjson::Value& v, const char* key) { return v.IsObject() && v.HasMember(key); }
 
 // One parsed line, reduced to what the tests look at.
 struct Line {
@@ -187,8 +185,7 @@ TEST_F(Uk2019Stream, EventTimeNeverGoesBackwards) {
 
 TEST_F(Uk2019Stream, SpendBucketsAreThe2019OnesAndNeverDecreasePerAd) {
   const std::map<std::int64_t, std::int64_t> buckets = {
-      {0, 99}, {100, 499}, {500, 999}, {1000, 4999}, {5000, 9999}, {10000, 49999},
-      {50000, 99999}};
+      {0, 99}, {100, 499}, {500, 999}, {1000, 4999}, {5000, 9999}, {10000, 49999}, {50000, 99999}};
   std::map<std::string, std::int64_t> last;
   int open_ended = 0;
   for (const auto& l : *parsed_) {
@@ -254,8 +251,7 @@ TEST_F(Uk2019Stream, EveryCrawlIsClosedOnceAfterItsObservations) {
     if (l.kind == "crawl_end") {
       ++crawl_ends;
       closed.insert(l.crawl_id);
-      EXPECT_EQ(l.ads_listed, static_cast<std::int64_t>(listed[l.crawl_id].size()))
-          << l.crawl_id;
+      EXPECT_EQ(l.ads_listed, static_cast<std::int64_t>(listed[l.crawl_id].size())) << l.crawl_id;
     } else if (l.lookup == "listing") {
       listed[l.crawl_id].insert(l.ad_id);
     }
@@ -273,15 +269,14 @@ std::string PartyOf(const Line& l) {
   }
   if (l.page_id == "25749647410" || l.bylines == "The Labour Party") return "Labour";
   if (l.bylines.find("Liberal Democrats") != std::string::npos ||
-      l.page_name.find("Liberal Democrats") != std::string::npos ||
-      l.page_name == "Jo Swinson") {
+      l.page_name.find("Liberal Democrats") != std::string::npos || l.page_name == "Jo Swinson") {
     return "Liberal Democrats";
   }
   return "other";
 }
 
 TEST_F(Uk2019Stream, OutageHidesAdsFromListingOnDecember9And10Only) {
-  std::map<std::string, int> by_id_present;   // crawl -> count
+  std::map<std::string, int> by_id_present;                         // crawl -> count
   std::map<std::string, std::map<std::string, int>> hidden, total;  // crawl -> party -> n
   for (const auto& l : *parsed_) {
     if (l.kind != "observation" || l.status != "present") continue;
@@ -351,10 +346,10 @@ TEST_F(Uk2019Stream, CastIncludesPartiesCampaignersAndUnattributedAds) {
     names.insert(l.page_name);
     if (l.bylines.empty()) ++no_disclaimer;
   }
-  for (const char* name : {"Conservatives", "Labour Party", "Liberal Democrats", "SNP",
-                           "Green Party of England and Wales", "The Brexit Party", "Plaid Cymru",
-                           "People's Vote UK", "Best For Britain", "Britain's Future",
-                           "38 Degrees", "Unite the union"}) {
+  for (const char* name :
+       {"Conservatives", "Labour Party", "Liberal Democrats", "SNP",
+        "Green Party of England and Wales", "The Brexit Party", "Plaid Cymru", "People's Vote UK",
+        "Best For Britain", "Britain's Future", "38 Degrees", "Unite the union"}) {
     EXPECT_EQ(names.count(name), 1u) << name;
   }
   EXPECT_GT(no_disclaimer, 0);

@@ -1,6 +1,7 @@
 #include "source/replay.h"
 
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
 
 #include <chrono>
 #include <cstdint>
@@ -9,8 +10,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include <librdkafka/rdkafka.h>
 
 #include "source/embedded_kafka.h"
 
@@ -29,8 +28,7 @@ std::vector<Consumed> ConsumeAll(const std::string& bootstrap, const std::string
                                  int partitions, std::size_t expected) {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  EXPECT_EQ(rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), errstr,
-                              sizeof(errstr)),
+  EXPECT_EQ(rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), errstr, sizeof(errstr)),
             RD_KAFKA_CONF_OK);
   EXPECT_EQ(rd_kafka_conf_set(conf, "group.id", "replay-test", errstr, sizeof(errstr)),
             RD_KAFKA_CONF_OK);
@@ -132,21 +130,18 @@ TEST(EmbeddedKafka, RejectsInvalidOptions) {
 
 TEST(ReplayKeyOf, KeysObservationsByRegistryAndAdId) {
   bool crawl_end = true;
-  EXPECT_EQ(Replayer::KeyOf(MetaObservation("461290581348812", "2019-12-09T06:00:00Z"),
-                            &crawl_end),
+  EXPECT_EQ(Replayer::KeyOf(MetaObservation("461290581348812", "2019-12-09T06:00:00Z"), &crawl_end),
             "meta:461290581348812");
   EXPECT_FALSE(crawl_end);
   // kind defaults to observation; Google rows carry Ad_ID.
-  EXPECT_EQ(Replayer::KeyOf(R"({"registry":"google","ad":{"Ad_ID":"CR123","id":"x"}})",
-                            &crawl_end),
+  EXPECT_EQ(Replayer::KeyOf(R"({"registry":"google","ad":{"Ad_ID":"CR123","id":"x"}})", &crawl_end),
             "google:CR123");
   // not_found observations carry only ad.id.
   EXPECT_EQ(Replayer::KeyOf(
                 R"({"registry":"meta","lookup":"by_id","status":"not_found","ad":{"id":"77"}})",
                 &crawl_end),
             "meta:77");
-  EXPECT_EQ(Replayer::KeyOf(R"({"kind":"crawl_end","registry":"meta","crawl_id":"c"})",
-                            &crawl_end),
+  EXPECT_EQ(Replayer::KeyOf(R"({"kind":"crawl_end","registry":"meta","crawl_id":"c"})", &crawl_end),
             "");
   EXPECT_TRUE(crawl_end);
   for (const char* bad :

@@ -1,0 +1,166 @@
+#include "app/cmd_classify.h"
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/time.h"
+#include "decode/decoder.h"
+#include "decode/rapidjson.h"  // the decoder's RapidJSON configuration, so all uses agree
+#include "enrich/attributor.h"
+#include "enrich/theme_classifier.h"
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wsign-conversion"
+#pragma GCC diagnostic ignored "-Wpedantic"
+#pragma GCC diagnostic ignored "-Wclass-memaccess"
+#include <rapidjson/document.h>
+#pragma GCC diagnostic pop
+
+namespace adwatch {
+namespace {
+
+enum class Shape { kEnvelope, kMetaAd, kGoogleRow, kUnknown };
+
+// What a line holds, judged by its top-level keys. kUnknown (not a JSON object) is left to the
+// decoder, which names the reason.
+Shape Peek(std::string_view line, std::size_t max_bytes) {
+  if (line.size() > max_bytes) return Shape::kUnknown;  // the decoder rejects it as too_large
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(line.data(),
+                                                                                     line.size());
+  if (doc.HasParseError() || !doc.IsObject()) return Shape::kUnknown;
+  if (doc.HasMember("kind") || doc.HasMember("ad")) return Shape::kEnvelope;
+  if (doc.HasMember("Ad_ID")) return Shape::kGoogleRow;
+  return Shape::kMetaAd;
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      out += "\\u00";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+std::string_view Trim(std::string_view s) {
+  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+int ClassifyCommand(const Config& config, bool explain, std::istream& in, std::ostream& out,
+                    std::ostream& err) {
+  std::optional<ThemeClassifier> classifier;
+  try {
+    classifier.emplace(config.themes);
+  } catch (const std::exception& e) {
+    err << "themes: " << e.what() << '\n';
+    return 2;
+  }
+  const Attributor attributor(config.entities);
+  const SystemClock clock;
+  const std::unique_ptr<Decoder> decoder =
+      MakeJsonDecoder(DecoderOptions{config.limits, config.currency}, clock);
+
+  bool any_bad = false;
+  std::string line;
+  std::string payload;
+  std::string json;
+  std::vector<std::string> theme_rules;
+  long long line_number = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    const std::string_view text = Trim(line);
+    if (text.empty()) continue;
+
+    const Shape shape = Peek(text, config.limits.max_message_bytes);
+    if (shape == Shape::kMetaAd || shape == Shape::kGoogleRow) {
+      payload = R"({"kind":"observation","registry":")";
+      payload += shape == Shape::kGoogleRow ? "google" : "meta";
+      payload += R"(","observed_at":")";
+      payload += FormatTimestamp(clock.Now());
+      payload += R"(","ad":)";
+      payload += text;
+      payload += '}';
+    } else {
+      payload.assign(text);
+    }
+
+    const DecodeResult result = decoder->Decode(payload);
+    if (const auto* rejection = std::get_if<Rejection>(&result)) {
+      err << "stdin:" << line_number << ": " << RejectReasonName(rejection->reason) << ": "
+          << rejection->detail << '\n';
+      any_bad = true;
+      continue;
+    }
+    const auto* observation = std::get_if<Observation>(&std::get<Message>(result));
+    if (observation == nullptr) continue;  // crawl_end: nothing to classify
+
+    std::string attribution_rule;
+    const EntityId entity = attributor.Attribute(observation->registry, observation->content,
+                                                 explain ? &attribution_rule : nullptr);
+    theme_rules.clear();
+    const ThemeMask themes =
+        classifier->Classify(observation->content, explain ? &theme_rules : nullptr);
+
+    json = "{\"registry\":";
+    AppendJsonString(json, observation->registry);
+    json += ",\"id\":";
+    AppendJsonString(json, observation->ad_id);
+    json += ",\"party\":";
+    if (entity == kUnattributed) {
+      json += "\"unattributed\",\"type\":null";
+    } else {
+      const EntityConfig& e = config.entities[Index(entity)];
+      AppendJsonString(json, e.name);
+      json += ",\"type\":";
+      AppendJsonString(json, EntityTypeName(e.type));
+    }
+    json += ",\"themes\":[";
+    bool first = true;
+    for (std::size_t i = 0; i < config.themes.size(); ++i) {
+      if (((themes >> i) & 1u) == 0) continue;
+      if (!first) json += ',';
+      first = false;
+      AppendJsonString(json, config.themes[i].name);
+    }
+    json += ']';
+    if (explain) {
+      json += ",\"rules\":[";
+      AppendJsonString(json, attribution_rule);
+      for (const std::string& rule : theme_rules) {
+        json += ',';
+        AppendJsonString(json, rule);
+      }
+      json += ']';
+    }
+    json += "}\n";
+    out << json;
+  }
+  out.flush();
+  return any_bad ? 1 : 0;
+}
+
+}  // namespace adwatch

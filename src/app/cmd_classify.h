@@ -1,0 +1,24 @@
+// `adwatch classify`: attribution and themes for ads read as JSON Lines (SPEC §1).
+#pragma once
+
+#include <istream>
+#include <ostream>
+
+#include "config/config.h"
+
+namespace adwatch {
+
+/// Reads JSON Lines from `in`. A line is an observation envelope (it has "kind" or "ad"), or a
+/// bare Meta `ArchivedAd`, or a bare Google creative-stats row (it has "Ad_ID"); bare ads are
+/// decoded as sightings observed now. Blank lines and crawl_end messages are skipped. For every
+/// ad, writes one JSON line to `out`:
+///   {"registry":"meta","id":"…","party":"Conservative","type":"party","themes":["brexit"]}
+/// (`"party":"unattributed","type":null` when no rule matches; `themes` empty when none), plus
+/// `"rules":[…]` — the attribution rule, then every matched theme phrase — when `explain` is set.
+/// A line that cannot be decoded writes `stdin:LINE: REASON: detail` to `err` and processing
+/// continues. Returns 0 when every line was good, 1 when any was rejected, 2 when the config's
+/// themes cannot be compiled.
+int ClassifyCommand(const Config& config, bool explain, std::istream& in, std::ostream& out,
+                    std::ostream& err);
+
+}  // namespace adwatch

@@ -1,0 +1,134 @@
+#include "app/cmd_classify.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+
+namespace adwatch {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Run {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+Run Classify(const std::string& input, bool explain = false,
+             const Config& config = DefaultConfig()) {
+  std::istringstream in(input);
+  std::ostringstream out;
+  std::ostringstream err;
+  Run r;
+  r.code = ClassifyCommand(config, explain, in, out, err);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+// SPEC §2.1's example on one line.
+const char kSpecObservation[] =
+    R"({"kind":"observation","registry":"meta","observed_at":"2019-12-09T06:12:00Z",)"
+    R"("crawl_id":"meta-GB-2019-12-09T06","lookup":"listing","status":"present",)"
+    R"("ad":{"id":"461290581348812","page_id":"8807334278","page_name":"Conservatives",)"
+    R"("bylines":"Conservative and Unionist Party",)"
+    R"("ad_creative_bodies":["Get Brexit done. Vote Conservative on 12 December."],)"
+    R"("ad_creative_link_titles":["Get Brexit Done"],"ad_delivery_start_time":"2019-12-01",)"
+    R"("currency":"GBP","spend":{"lower_bound":"1000","upper_bound":"4999"}}})";
+
+TEST(ClassifyCommandTest, SpecObservation) {
+  const Run r = Classify(std::string(kSpecObservation) + "\n");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            R"({"registry":"meta","id":"461290581348812","party":"Conservative","type":"party",)"
+            R"("themes":["brexit"]})"
+            "\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(ClassifyCommandTest, BareMetaAdAndGoogleRow) {
+  const std::string meta =
+      R"({"id":"77","page_name":"Liberal Democrats","bylines":"the Liberal Democrats",)"
+      R"("ad_creative_bodies":["Stop Brexit. Only the Lib Dems can beat the Tories here."]})";
+  const std::string google =
+      R"({"Ad_ID":"CR104","Advertiser_ID":"AR488","Advertiser_Name":"The Brexit Party",)"
+      R"("Date_Range_Start":"2019-11-20","Date_Range_End":"2019-12-11",)"
+      R"("Spend_Range_Min_GBP":"50","Spend_Range_Max_GBP":"750"})";
+  const Run r = Classify(meta + "\n\n   \n" + google + "\n");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            R"({"registry":"meta","id":"77","party":"Liberal Democrats","type":"party",)"
+            R"("themes":["brexit","tactical_voting"]})"
+            "\n"
+            R"({"registry":"google","id":"CR104","party":"Brexit Party","type":"party",)"
+            R"("themes":[]})"
+            "\n");
+}
+
+TEST(ClassifyCommandTest, UnattributedAndCrawlEnd) {
+  const Run r = Classify(
+      R"({"id":"5","page_name":"Pet Drugs Online","bylines":"These ads ran without a disclaimer"})"
+      "\n"
+      R"({"kind":"crawl_end","registry":"meta","crawl_id":"c1","scope":"GB",)"
+      R"("started_at":"2019-12-09T06:00:00Z","completed_at":"2019-12-09T06:55:00Z"})"
+      "\n");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            R"({"registry":"meta","id":"5","party":"unattributed","type":null,"themes":[]})"
+            "\n");
+}
+
+TEST(ClassifyCommandTest, BadLinesAreReportedWithTheirNumberAndSkipped) {
+  const Run r = Classify("not json\n" + std::string(kSpecObservation) +
+                         "\n"
+                         R"({"kind":"observation","registry":"meta","ad":{"id":"1"}})"
+                         "\n"
+                         "[1,2]\n");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.out, HasSubstr(R"("id":"461290581348812")"));
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1);
+  std::istringstream lines(r.err);
+  std::string line;
+  ASSERT_TRUE(std::getline(lines, line));
+  EXPECT_THAT(line, ::testing::StartsWith("stdin:1: malformed_json: "));
+  ASSERT_TRUE(std::getline(lines, line));
+  EXPECT_THAT(line, ::testing::StartsWith("stdin:3: missing_field: "));
+  EXPECT_THAT(line, HasSubstr("observed_at"));
+  ASSERT_TRUE(std::getline(lines, line));
+  EXPECT_THAT(line, ::testing::StartsWith("stdin:4: "));
+  EXPECT_FALSE(std::getline(lines, line));
+}
+
+TEST(ClassifyCommandTest, ExplainListsTheRules) {
+  const Run r = Classify(std::string(kSpecObservation) + "\n", /*explain=*/true);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            R"({"registry":"meta","id":"461290581348812","party":"Conservative","type":"party",)"
+            R"("themes":["brexit"],"rules":["Conservative by page_id \"8807334278\"",)"
+            R"("brexit: brexit","brexit: get brexit done"]})"
+            "\n");
+}
+
+TEST(ClassifyCommandTest, NamesAreEscapedInJson) {
+  Config config;
+  EntityConfig e;
+  e.name = "The \"Quoted\" \\ Party";
+  e.type = EntityType::kCandidate;
+  e.page_ids = {"1"};
+  config.entities.push_back(e);
+  config.themes.push_back(ThemeConfig{"nhs", {"nhs"}, {}});
+  const Run r = Classify(R"({"id":"a\"b","page_id":"1","ad_creative_bodies":["the NHS"]})"
+                         "\n",
+                         false, config);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            R"({"registry":"meta","id":"a\"b","party":"The \"Quoted\" \\ Party",)"
+            R"("type":"candidate","themes":["nhs"]})"
+            "\n");
+}
+
+}  // namespace
+}  // namespace adwatch
