@@ -35,7 +35,7 @@ Shape Peek(std::string_view line, std::size_t max_bytes) {
   if (line.size() > max_bytes) return Shape::kUnknown;  // the decoder rejects it as too_large
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(line.data(),
-                                                                                     line.size());
+                                                                                    line.size());
   if (doc.HasParseError() || !doc.IsObject()) return Shape::kUnknown;
   if (doc.HasMember("kind") || doc.HasMember("ad")) return Shape::kEnvelope;
   if (doc.HasMember("Ad_ID")) return Shape::kGoogleRow;

@@ -53,11 +53,11 @@ void Produce(Replayer& replayer, const DemoOptions& options, const std::atomic<b
 }
 
 void PrintSummary(std::ostream& out, Pipeline& pipeline, const FiguresCollector& names,
-                  double events_per_second, bool tty) {
+                  double events_per_second, bool tty, const std::string& metrics_url) {
   const Figures f = pipeline.Snapshot();
   std::string s;
   if (tty) s += "\x1b[H\x1b[2J";
-  s += "adwatch demo: simulated UK general election 2019\n";
+  s += "adwatch demo: simulated UK general election 2019 — metrics at " + metrics_url + "\n";
   s += "watermark " + (f.watermark ? FormatTimestamp(*f.watermark) : std::string("-")) + "   " +
        std::to_string(static_cast<long long>(events_per_second)) + " events/s   rejected " +
        std::to_string(static_cast<long long>(
@@ -121,9 +121,10 @@ int DemoCommand(const DemoOptions& options, const std::atomic<bool>& stop, std::
     err << "adwatch demo: " << error << "\n";
     return 1;
   }
-  const std::string host = config.listen.substr(0, config.listen.rfind(':'));
-  out << "adwatch demo: metrics at http://" << host << ":" << monitor->port()
-      << "/metrics  (embedded Kafka at " << kafka->bootstrap() << "; Ctrl-C to stop)\n"
+  const std::string metrics_url = "http://" + config.listen.substr(0, config.listen.rfind(':')) +
+                                  ":" + std::to_string(monitor->port()) + "/metrics";
+  out << "adwatch demo: metrics at " << metrics_url << "  (embedded Kafka at "
+      << kafka->bootstrap() << "; Ctrl-C to stop)\n"
       << std::flush;
 
   std::atomic<bool> monitor_stop{false}, produced{false};
@@ -150,7 +151,8 @@ int DemoCommand(const DemoOptions& options, const std::atomic<bool>& stop, std::
     if (now - last >= interval || finished) {
       const double n = events();
       const double rate = (n - last_events) / std::chrono::duration<double>(now - last).count();
-      PrintSummary(out, monitor->pipeline(), *monitor->pipeline().collector(), rate, tty);
+      PrintSummary(out, monitor->pipeline(), *monitor->pipeline().collector(), rate, tty,
+                   metrics_url);
       if (!tty) out << "\n";
       last = now;
       last_events = n;
@@ -162,7 +164,7 @@ int DemoCommand(const DemoOptions& options, const std::atomic<bool>& stop, std::
   producer.join();
   consumer.join();
   out << "adwatch demo: stopped after " << static_cast<long long>(events())
-      << " events; metrics were at http://" << host << ":" << monitor->port() << "/metrics\n";
+      << " events; metrics were at " << metrics_url << "\n";
   return 0;
 }
 

@@ -1,7 +1,5 @@
 #include "config/config.h"
 
-#include "core/ids.h"
-
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
@@ -13,6 +11,8 @@
 #include <limits>
 #include <set>
 #include <sstream>
+
+#include "core/ids.h"
 
 namespace adwatch {
 
@@ -156,8 +156,8 @@ bool IsPrintable(std::string_view s) {
   return true;
 }
 
-using KeyHandler = std::function<void(const std::string& key, const YAML::Node& value,
-                                      const std::string& path)>;
+using KeyHandler =
+    std::function<void(const std::string& key, const YAML::Node& value, const std::string& path)>;
 
 class Parser {
  public:
@@ -198,8 +198,9 @@ class Parser {
       return std::nullopt;
     }
     if (!node.IsScalar()) {
-      Problem(node, path, node.IsSequence() ? "expected a single value, found a list"
-                                            : "expected a single value, found a mapping");
+      Problem(node, path,
+              node.IsSequence() ? "expected a single value, found a list"
+                                : "expected a single value, found a mapping");
       return std::nullopt;
     }
     return Substitute(node, path, node.Scalar());
@@ -419,27 +420,28 @@ void ParseKafka(Parser& p, const YAML::Node& node, KafkaConfig& kafka) {
                   }
                 }
               } else if (key == "properties") {
-                p.ForEachAny(v, path, [&](const std::string& name, const YAML::Node& pv,
-                                          const std::string& ppath) {
-                  auto value = p.String(pv, ppath, /*allow_empty=*/true);
-                  if (!value) return;
-                  for (const auto& reserved : kReservedProperties) {
-                    if (name == reserved[0]) {
-                      p.Problem(pv, ppath,
-                                "set by adwatch, cannot be overridden (" +
-                                    std::string(reserved[1]) + ")");
-                      return;
-                    }
-                  }
-                  if (name == "auto.offset.reset" &&
-                      (*value == "latest" || *value == "largest" || *value == "end")) {
-                    p.Problem(pv, ppath,
-                              "latest would silently skip data after an out-of-range error; "
-                              "use earliest");
-                    return;
-                  }
-                  kafka.properties.emplace_back(name, *value);
-                });
+                p.ForEachAny(
+                    v, path,
+                    [&](const std::string& name, const YAML::Node& pv, const std::string& ppath) {
+                      auto value = p.String(pv, ppath, /*allow_empty=*/true);
+                      if (!value) return;
+                      for (const auto& reserved : kReservedProperties) {
+                        if (name == reserved[0]) {
+                          p.Problem(pv, ppath,
+                                    "set by adwatch, cannot be overridden (" +
+                                        std::string(reserved[1]) + ")");
+                          return;
+                        }
+                      }
+                      if (name == "auto.offset.reset" &&
+                          (*value == "latest" || *value == "largest" || *value == "end")) {
+                        p.Problem(pv, ppath,
+                                  "latest would silently skip data after an out-of-range error; "
+                                  "use earliest");
+                        return;
+                      }
+                      kafka.properties.emplace_back(name, *value);
+                    });
               }
             });
 }
@@ -579,8 +581,7 @@ void ParseEntities(Parser& p, const YAML::Node& node, std::vector<EntityConfig>&
             p.ForEach(v, kpath,
                       {"page_ids", "bylines", "page_names", "google_advertiser_ids",
                        "google_advertiser_names"},
-                      [&](const std::string& mkey, const YAML::Node& mv,
-                          const std::string& mpath) {
+                      [&](const std::string& mkey, const YAML::Node& mv, const std::string& mpath) {
                         std::vector<std::string> list = p.StringList(mv, mpath);
                         if (mkey == "page_ids") {
                           check_ids(mv, mpath, list, page_id_owner);
@@ -612,9 +613,9 @@ void ParseThemes(Parser& p, const YAML::Node& node, std::vector<ThemeConfig>& th
     return;
   }
   if (node.size() > static_cast<std::size_t>(kMaxThemes)) {
-    p.Problem(node, "themes",
-              "at most " + std::to_string(kMaxThemes) + " themes, got " +
-                  std::to_string(node.size()));
+    p.Problem(
+        node, "themes",
+        "at most " + std::to_string(kMaxThemes) + " themes, got " + std::to_string(node.size()));
   }
   std::set<std::string, std::less<>> names;
   for (std::size_t i = 0; i < node.size(); ++i) {

@@ -21,6 +21,18 @@ Rejection Reject(RejectReason reason, std::string detail) {
 
 std::string Str(std::string_view s) { return std::string(s); }
 
+// Input text quoted in a rejection detail (which gets logged): at most 24 printable ASCII
+// characters, anything else shown as '?'.
+std::string Printable(std::string_view s) {
+  constexpr std::size_t kMax = 24;
+  std::string out;
+  for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
+    out += s[i] >= 0x20 && s[i] < 0x7F ? s[i] : '?';
+  }
+  if (s.size() > kMax) out += "...";
+  return out;
+}
+
 // Validates one raw message; each step returns false after storing the rejection in err_.
 class Builder {
  public:
@@ -33,7 +45,7 @@ class Builder {
                     "top-level value is " + Str(RawTypeName(f_.root)) + ", not an object");
     }
     if (f_.duplicate) {
-      return Reject(RejectReason::kBadValue, "duplicate key '" + Str(f_.duplicate_key) + "'");
+      return Reject(RejectReason::kBadValue, "duplicate key '" + Printable(f_.duplicate_key) + "'");
     }
     bool crawl_end = false;
     if (f_.kind.present()) {
@@ -132,6 +144,9 @@ class Builder {
     if (!OptString(ad.bylines, "ad.bylines", &s)) return false;
     if (s.empty() && !OptString(ad.funding_entity, "ad.funding_entity", &s)) return false;
     c.bylines = Str(s);
+    c.texts.reserve(TextCount(ad.bodies, ad.body) + TextCount(ad.link_titles, ad.link_title) +
+                    TextCount(ad.link_captions, ad.link_caption) +
+                    TextCount(ad.link_descriptions, ad.link_description));
     if (!Texts(ad.bodies, ad.body, "ad.ad_creative_bodies", &c.texts) ||
         !Texts(ad.link_titles, ad.link_title, "ad.ad_creative_link_titles", &c.texts) ||
         !Texts(ad.link_captions, ad.link_caption, "ad.ad_creative_link_captions", &c.texts) ||
@@ -194,12 +209,12 @@ class Builder {
     }
     if (chosen == nullptr && unconvertible != nullptr) {
       return Fail(RejectReason::kUnknownCurrency,
-                  "no spend in a known currency (saw " + Str(unconvertible->currency) + ")");
+                  "no spend in a known currency (saw " + Printable(unconvertible->currency) + ")");
     }
     if (chosen == nullptr) return true;  // no spend columns at all
     if (!has_value(chosen->min)) {
       return Fail(RejectReason::kMissingField,
-                  "missing field 'ad.Spend_Range_Min_" + Str(chosen->currency) + "'");
+                  "missing field 'ad.Spend_Range_Min_" + Printable(chosen->currency) + "'");
     }
     RawField max = chosen->max;
     if (max.type == RawType::kString && max.str.empty()) max.type = RawType::kAbsent;
@@ -238,7 +253,7 @@ class Builder {
     const auto it = options_.currency.conversion.find(currency);
     if (it == options_.currency.conversion.end() || it->second.denominator <= 0 ||
         it->second.numerator < 0) {
-      return Fail(RejectReason::kUnknownCurrency, "unknown currency '" + Str(currency) + "'");
+      return Fail(RejectReason::kUnknownCurrency, "unknown currency '" + Printable(currency) + "'");
     }
     const Int128 converted = pence * it->second.numerator / it->second.denominator;
     if (converted > std::numeric_limits<Pence>::max()) {
@@ -252,8 +267,7 @@ class Builder {
     switch (v.type) {
       case RawType::kString:
         if (Digits(v.str, kMaxAmountDigits, out)) return true;
-        return Fail(RejectReason::kBadAmount,
-                    Str(name) + ": amount is not 1 to 12 decimal digits");
+        return Fail(RejectReason::kBadAmount, Str(name) + ": amount is not 1 to 12 decimal digits");
       case RawType::kUint:
         if (v.u <= kMaxAmount) {
           *out = v.u;
@@ -280,6 +294,12 @@ class Builder {
     return true;
   }
 
+  // An upper bound of what Texts() appends, to size the vector once.
+  static std::size_t TextCount(const RawTexts& plural, const RawField& singular) {
+    if (plural.type == RawType::kArray) return plural.end - plural.begin;
+    return singular.type == RawType::kString ? 1 : 0;
+  }
+
   // Plural array field if present, else the older singular string field.
   bool Texts(const RawTexts& plural, const RawField& singular, std::string_view name,
              std::vector<std::string>* out) {
@@ -293,8 +313,8 @@ class Builder {
       return true;
     }
     if (plural.type != RawType::kAbsent && plural.type != RawType::kNull) {
-      return Fail(RejectReason::kBadType, Str(name) + " must be an array of strings, not " +
-                                              Str(RawTypeName(plural.type)));
+      return Fail(RejectReason::kBadType,
+                  Str(name) + " must be an array of strings, not " + Str(RawTypeName(plural.type)));
     }
     if (!singular.present()) return true;
     if (singular.type != RawType::kString) {
@@ -381,8 +401,8 @@ class Builder {
     return false;
   }
   bool TypeFail(std::string_view name, const RawField& v, std::string_view expected) {
-    return Fail(RejectReason::kBadType, Str(name) + " must be " + Str(expected) + ", not " +
-                                            Str(RawTypeName(v.type)));
+    return Fail(RejectReason::kBadType,
+                Str(name) + " must be " + Str(expected) + ", not " + Str(RawTypeName(v.type)));
   }
   DecodeResult TypeError(std::string_view name, const RawField& v, std::string_view expected) {
     TypeFail(name, v, expected);

@@ -284,7 +284,7 @@ class Handler {
 // fast path): RapidJSON's kParseValidateEncodingFlag checks byte by byte and cost about 40% of
 // the decode time of a typical observation. Any invalid byte anywhere is `bad_encoding`.
 constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseInsituFlag;
-constexpr std::size_t kPadding = 16;  // NULs after the text: SSE2 scanning stays in the buffer
+constexpr std::size_t kPadding = 1;  // the NUL that ends the in-situ stream
 
 class JsonDecoder final : public Decoder {
  public:

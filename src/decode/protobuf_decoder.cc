@@ -123,8 +123,7 @@ class ProtobufDecoder final : public Decoder {
     PutTexts(ad.ad_creative_link_descriptions(), &a.link_descriptions);
     Put(ad.has_ad_delivery_start_time(), ad.ad_delivery_start_time(), "ad.start",
         &a.delivery_start);
-    Put(ad.has_ad_delivery_stop_time(), ad.ad_delivery_stop_time(), "ad.stop",
-        &a.delivery_stop);
+    Put(ad.has_ad_delivery_stop_time(), ad.ad_delivery_stop_time(), "ad.stop", &a.delivery_stop);
     Put(ad.has_currency(), ad.currency(), "ad.currency", &a.currency);
     if (ad.has_spend()) {
       a.spend.type = RawType::kObject;

@@ -7,9 +7,6 @@
 // is reachable from malformed input in the iterative parser. Never abort on input.
 #define RAPIDJSON_ASSERT(x) static_cast<void>(0)
 #endif
-#if defined(__x86_64__) && !defined(RAPIDJSON_SSE2)
-#define RAPIDJSON_SSE2  // whitespace skipping and string scanning with SSE2 (aligned loads)
-#endif
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wconversion"

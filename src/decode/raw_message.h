@@ -56,8 +56,8 @@ struct RawAd {
   RawField self;  // the `ad` value itself (must be an object)
   // Meta ArchivedAd.
   RawField id, page_id, page_name, bylines, funding_entity;
-  RawTexts bodies, link_titles, link_captions, link_descriptions;          // arrays (current)
-  RawField body, link_title, link_caption, link_description;               // strings (older)
+  RawTexts bodies, link_titles, link_captions, link_descriptions;  // arrays (current)
+  RawField body, link_title, link_caption, link_description;       // strings (older)
   RawField delivery_start, delivery_stop, currency;
   RawField spend;  // the `spend` value itself (must be an object)
   RawField lower_bound, upper_bound;
@@ -94,8 +94,7 @@ struct RawMessage {
 
 /// Applies SPEC §2 to a raw message: the decoded Message or the first Rejection found.
 /// Strings are copied out; `raw` may be reused afterwards.
-DecodeResult BuildMessage(const RawMessage& raw, const DecoderOptions& options,
-                          const Clock& clock);
+DecodeResult BuildMessage(const RawMessage& raw, const DecoderOptions& options, const Clock& clock);
 
 /// Strict UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
 bool ValidUtf8(std::string_view s);

@@ -107,3 +107,125 @@ int PromtoolCheckMetrics(const std::string& text, std::string* output) {
 long long Pence(double gbp) { return std::llround(gbp * 100.0); }
 
 }  // namespace adwatch::testing
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <thread>
+
+namespace adwatch::testing {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string TempPath(const char* tag) {
+  static int counter = 0;
+  return "/tmp/adwatch-it-" + std::to_string(::getpid()) + "-" + tag + "-" +
+         std::to_string(counter++);
+}
+
+}  // namespace
+
+Subprocess::Subprocess(const std::vector<std::string>& args)
+    : out_path_(TempPath("out")), err_path_(TempPath("err")) {
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::freopen(out_path_.c_str(), "w", stdout);
+    ::freopen(err_path_.c_str(), "w", stderr);
+    std::vector<char*> argv;
+    std::string bin = ADWATCH_BINARY;
+    argv.push_back(bin.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(bin.c_str(), argv.data());
+    ::_exit(127);
+  }
+}
+
+Subprocess::~Subprocess() {
+  if (pid_ > 0 && !exited_) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  ::unlink(out_path_.c_str());
+  ::unlink(err_path_.c_str());
+}
+
+std::string Subprocess::WaitForLine(const std::string& needle, double seconds, bool from_stderr) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string text = from_stderr ? Stderr() : Stdout();
+    const size_t pos = text.find(needle);
+    if (pos != std::string::npos) {
+      const size_t start = text.rfind('\n', pos);
+      const size_t end = text.find('\n', pos);
+      if (end != std::string::npos) {
+        return text.substr(start == std::string::npos ? 0 : start + 1,
+                           end - (start == std::string::npos ? 0 : start + 1));
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return "";
+}
+
+void Subprocess::Signal(int sig) {
+  if (pid_ > 0 && !exited_) ::kill(pid_, sig);
+}
+
+int Subprocess::Wait(double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!exited_ && std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      exited_ = true;
+      code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return exited_ ? code_ : -1;
+}
+
+std::string Subprocess::Stdout() const { return ReadFile(out_path_); }
+std::string Subprocess::Stderr() const { return ReadFile(err_path_); }
+
+int RunAdwatch(const std::vector<std::string>& args, const std::string& input, std::string* out,
+               std::string* err) {
+  const std::string in_path = TempPath("in");
+  std::ofstream(in_path, std::ios::binary) << input;
+  std::vector<std::string> full = args;
+  int code;
+  {
+    const std::string out_path = TempPath("rout"), err_path = TempPath("rerr");
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::freopen(in_path.c_str(), "r", stdin);
+      ::freopen(out_path.c_str(), "w", stdout);
+      ::freopen(err_path.c_str(), "w", stderr);
+      std::vector<char*> argv;
+      std::string bin = ADWATCH_BINARY;
+      argv.push_back(bin.data());
+      for (auto& a : full) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(bin.c_str(), argv.data());
+      ::_exit(127);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (out) *out = ReadFile(out_path);
+    if (err) *err = ReadFile(err_path);
+    ::unlink(out_path.c_str());
+    ::unlink(err_path.c_str());
+  }
+  ::unlink(in_path.c_str());
+  return code;
+}
+
+}  // namespace adwatch::testing

@@ -30,3 +30,35 @@ int PromtoolCheckMetrics(const std::string& text, std::string* output);
 long long Pence(double gbp);
 
 }  // namespace adwatch::testing
+
+namespace adwatch::testing {
+
+/// A child process running the adwatch binary with stdout and stderr captured to files.
+/// The destructor kills it (SIGKILL) if still running.
+class Subprocess {
+ public:
+  explicit Subprocess(const std::vector<std::string>& args);
+  ~Subprocess();
+  Subprocess(const Subprocess&) = delete;
+  Subprocess& operator=(const Subprocess&) = delete;
+
+  /// Waits up to `seconds` for a line of stdout (or stderr) containing `needle`; returns it.
+  std::string WaitForLine(const std::string& needle, double seconds, bool from_stderr = false);
+  void Signal(int sig);
+  /// Waits up to `seconds` for exit; returns the exit code, or -1 on timeout / signal.
+  int Wait(double seconds);
+  std::string Stdout() const;
+  std::string Stderr() const;
+
+ private:
+  int pid_ = -1;
+  std::string out_path_, err_path_;
+  bool exited_ = false;
+  int code_ = -1;
+};
+
+/// Runs the adwatch binary to completion with `input` on stdin; returns the exit code.
+int RunAdwatch(const std::vector<std::string>& args, const std::string& input, std::string* out,
+               std::string* err);
+
+}  // namespace adwatch::testing

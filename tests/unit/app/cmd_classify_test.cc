@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 
@@ -11,18 +12,18 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct Run {
+struct Outcome {
   int code = -1;
   std::string out;
   std::string err;
 };
 
-Run Classify(const std::string& input, bool explain = false,
-             const Config& config = DefaultConfig()) {
+Outcome Classify(const std::string& input, bool explain = false,
+                 const Config& config = DefaultConfig()) {
   std::istringstream in(input);
   std::ostringstream out;
   std::ostringstream err;
-  Run r;
+  Outcome r;
   r.code = ClassifyCommand(config, explain, in, out, err);
   r.out = out.str();
   r.err = err.str();
@@ -40,7 +41,7 @@ const char kSpecObservation[] =
     R"("currency":"GBP","spend":{"lower_bound":"1000","upper_bound":"4999"}}})";
 
 TEST(ClassifyCommandTest, SpecObservation) {
-  const Run r = Classify(std::string(kSpecObservation) + "\n");
+  const Outcome r = Classify(std::string(kSpecObservation) + "\n");
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out,
             R"({"registry":"meta","id":"461290581348812","party":"Conservative","type":"party",)"
@@ -57,36 +58,34 @@ TEST(ClassifyCommandTest, BareMetaAdAndGoogleRow) {
       R"({"Ad_ID":"CR104","Advertiser_ID":"AR488","Advertiser_Name":"The Brexit Party",)"
       R"("Date_Range_Start":"2019-11-20","Date_Range_End":"2019-12-11",)"
       R"("Spend_Range_Min_GBP":"50","Spend_Range_Max_GBP":"750"})";
-  const Run r = Classify(meta + "\n\n   \n" + google + "\n");
+  const Outcome r = Classify(meta + "\n\n   \n" + google + "\n");
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out,
-            R"({"registry":"meta","id":"77","party":"Liberal Democrats","type":"party",)"
-            R"("themes":["brexit","tactical_voting"]})"
-            "\n"
-            R"({"registry":"google","id":"CR104","party":"Brexit Party","type":"party",)"
-            R"("themes":[]})"
-            "\n");
+  EXPECT_EQ(r.out, R"({"registry":"meta","id":"77","party":"Liberal Democrats","type":"party",)"
+                   R"("themes":["brexit","tactical_voting"]})"
+                   "\n"
+                   R"({"registry":"google","id":"CR104","party":"Brexit Party","type":"party",)"
+                   R"("themes":[]})"
+                   "\n");
 }
 
 TEST(ClassifyCommandTest, UnattributedAndCrawlEnd) {
-  const Run r = Classify(
+  const Outcome r = Classify(
       R"({"id":"5","page_name":"Pet Drugs Online","bylines":"These ads ran without a disclaimer"})"
       "\n"
       R"({"kind":"crawl_end","registry":"meta","crawl_id":"c1","scope":"GB",)"
       R"("started_at":"2019-12-09T06:00:00Z","completed_at":"2019-12-09T06:55:00Z"})"
       "\n");
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out,
-            R"({"registry":"meta","id":"5","party":"unattributed","type":null,"themes":[]})"
-            "\n");
+  EXPECT_EQ(r.out, R"({"registry":"meta","id":"5","party":"unattributed","type":null,"themes":[]})"
+                   "\n");
 }
 
 TEST(ClassifyCommandTest, BadLinesAreReportedWithTheirNumberAndSkipped) {
-  const Run r = Classify("not json\n" + std::string(kSpecObservation) +
-                         "\n"
-                         R"({"kind":"observation","registry":"meta","ad":{"id":"1"}})"
-                         "\n"
-                         "[1,2]\n");
+  const Outcome r = Classify("not json\n" + std::string(kSpecObservation) +
+                             "\n"
+                             R"({"kind":"observation","registry":"meta","ad":{"id":"1"}})"
+                             "\n"
+                             "[1,2]\n");
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.out, HasSubstr(R"("id":"461290581348812")"));
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1);
@@ -103,7 +102,7 @@ TEST(ClassifyCommandTest, BadLinesAreReportedWithTheirNumberAndSkipped) {
 }
 
 TEST(ClassifyCommandTest, ExplainListsTheRules) {
-  const Run r = Classify(std::string(kSpecObservation) + "\n", /*explain=*/true);
+  const Outcome r = Classify(std::string(kSpecObservation) + "\n", /*explain=*/true);
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out,
             R"({"registry":"meta","id":"461290581348812","party":"Conservative","type":"party",)"
@@ -120,14 +119,13 @@ TEST(ClassifyCommandTest, NamesAreEscapedInJson) {
   e.page_ids = {"1"};
   config.entities.push_back(e);
   config.themes.push_back(ThemeConfig{"nhs", {"nhs"}, {}});
-  const Run r = Classify(R"({"id":"a\"b","page_id":"1","ad_creative_bodies":["the NHS"]})"
-                         "\n",
-                         false, config);
+  const Outcome r = Classify(R"({"id":"a\"b","page_id":"1","ad_creative_bodies":["the NHS"]})"
+                             "\n",
+                             false, config);
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out,
-            R"({"registry":"meta","id":"a\"b","party":"The \"Quoted\" \\ Party",)"
-            R"("type":"candidate","themes":["nhs"]})"
-            "\n");
+  EXPECT_EQ(r.out, R"({"registry":"meta","id":"a\"b","party":"The \"Quoted\" \\ Party",)"
+                   R"("type":"candidate","themes":["nhs"]})"
+                   "\n");
 }
 
 }  // namespace

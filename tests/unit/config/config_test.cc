@@ -202,9 +202,9 @@ TEST(ParseConfigTest, EntityTypeNames) {
 }
 
 TEST(ConfigProblemTest, ToStringIsFileLineKeyMessage) {
-  EXPECT_EQ((ConfigProblem{"a.yaml", 7, "entities[3].spending_limit", "must not be negative"})
-                .ToString(),
-            "a.yaml:7: entities[3].spending_limit: must not be negative");
+  EXPECT_EQ(
+      (ConfigProblem{"a.yaml", 7, "entities[3].spending_limit", "must not be negative"}).ToString(),
+      "a.yaml:7: entities[3].spending_limit: must not be negative");
   EXPECT_EQ((ConfigProblem{"a.yaml", 0, "", "cannot read the file"}).ToString(),
             "a.yaml:0: cannot read the file");
 }
@@ -214,8 +214,7 @@ TEST(ParseConfigTest, UnknownTopLevelKey) {
 }
 
 TEST(ParseConfigTest, UnknownNestedKeys) {
-  ExpectOneProblem("kafka:\n  brokers: x:1\n  bootstrap: y\n", 3, "kafka.bootstrap",
-                   "unknown key");
+  ExpectOneProblem("kafka:\n  brokers: x:1\n  bootstrap: y\n", 3, "kafka.bootstrap", "unknown key");
   ExpectOneProblem(R"(entities:
   - name: A
     type: party
@@ -393,9 +392,7 @@ TEST(ParseConfigTest, YamlSyntaxErrorIsOneProblemWithItsLine) {
   EXPECT_EQ(tab.problems[0].line, 3);
 }
 
-TEST(ParseConfigTest, NotAMapping) {
-  ExpectOneProblem("- a\n- b\n", 1, "", "expected a mapping");
-}
+TEST(ParseConfigTest, NotAMapping) { ExpectOneProblem("- a\n- b\n", 1, "", "expected a mapping"); }
 
 TEST(ParseConfigTest, CollectsEveryProblemInOrder) {
   const ConfigResult r = Parse(R"(kafka:

@@ -25,9 +25,9 @@ bool Utf8(const std::string& s) {
   std::size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = c < 0x80          ? 0
-                          : (c >> 5) == 0x6 ? 1
-                          : (c >> 4) == 0xE ? 2
+    const std::size_t n = c < 0x80           ? 0
+                          : (c >> 5) == 0x6  ? 1
+                          : (c >> 4) == 0xE  ? 2
                           : (c >> 3) == 0x1E ? 3
                                              : 99;
     if (n == 99 || i + n >= s.size() + (n == 0 ? 1 : 0)) return false;

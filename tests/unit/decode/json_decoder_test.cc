@@ -4,8 +4,8 @@
 #include <chrono>
 #include <string>
 
-#include "decode_test_util.h"
 #include "decode/decoder.h"
+#include "decode_test_util.h"
 
 namespace adwatch {
 namespace {
@@ -39,8 +39,8 @@ TEST_F(JsonDecoderTest, SpecExampleMetaObservation) {
   EXPECT_EQ(o.content.page_id, "8807334278");
   EXPECT_EQ(o.content.page_name, "Conservatives");
   EXPECT_EQ(o.content.bylines, "Conservative and Unionist Party");
-  EXPECT_THAT(o.content.texts, ElementsAre("Get Brexit done. Vote Conservative on 12 December.",
-                                           "Get Brexit Done"));
+  EXPECT_THAT(o.content.texts,
+              ElementsAre("Get Brexit done. Vote Conservative on 12 December.", "Get Brexit Done"));
   ASSERT_TRUE(o.spend.has_value());
   EXPECT_EQ(*o.spend, (SpendRange{100000, 499900, false}));
   EXPECT_EQ(o.delivery_start, std::optional<EpochSeconds>(1575158400));  // 2019-12-01
@@ -54,8 +54,8 @@ TEST_F(JsonDecoderTest, KindLookupStatusDefaultsAndAlternatives) {
   EXPECT_EQ(o.spend, std::nullopt);
   EXPECT_THAT(o.content.texts, IsEmpty());
 
-  const Observation& b = ObservationOf(Decode(MetaWithAd(
-      R"({"id":"7"})", R"("kind":"observation","lookup":"by_id","scope":"GB",)")));
+  const Observation& b = ObservationOf(Decode(
+      MetaWithAd(R"({"id":"7"})", R"("kind":"observation","lookup":"by_id","scope":"GB",)")));
   EXPECT_EQ(b.lookup, Lookup::kById);
   EXPECT_EQ(b.scope, "GB");
 }
@@ -81,9 +81,8 @@ TEST_F(JsonDecoderTest, NotFoundNeedsOnlyTheIdAndIgnoresTheRest) {
 }
 
 TEST_F(JsonDecoderTest, NullCountsAsAbsent) {
-  const Observation& o =
-      ObservationOf(Decode(MetaWithAd(R"({"id":"1","spend":null,"page_name":null})",
-                                      R"("crawl_id":null,"kind":null,)")));
+  const Observation& o = ObservationOf(Decode(MetaWithAd(
+      R"({"id":"1","spend":null,"page_name":null})", R"("crawl_id":null,"kind":null,)")));
   EXPECT_EQ(o.crawl_id, "");
   EXPECT_EQ(o.spend, std::nullopt);
   EXPECT_EQ(Reason(R"({"registry":null,"observed_at":"2019-12-09T06:12:00Z","ad":{"id":"1"}})"),
@@ -98,8 +97,7 @@ TEST_F(JsonDecoderTest, DecoderIsReusableAndResultsOwnTheirStrings) {
     EXPECT_EQ(Reason("{"), RejectReason::kMalformedJson);
   }
   EXPECT_EQ(ObservationOf(first).content.page_name, "Conservatives");
-  EXPECT_EQ(ObservationOf(Decode(kMetaExample)).content.bylines,
-            "Conservative and Unionist Party");
+  EXPECT_EQ(ObservationOf(Decode(kMetaExample)).content.bylines, "Conservative and Unionist Party");
 }
 
 // --- Syntax, size, depth, encoding -------------------------------------------------------------
@@ -247,8 +245,7 @@ TEST_F(JsonDecoderTest, ObservedAt) {
 TEST_F(JsonDecoderTest, OptionalEnvelopeFieldsHaveStrictTypes) {
   EXPECT_EQ(Reason(MetaWithAd(R"({"id":"1"})", R"("crawl_id":5,)")), RejectReason::kBadType);
   EXPECT_EQ(Reason(MetaWithAd(R"({"id":"1"})", R"("scope":["GB"],)")), RejectReason::kBadType);
-  EXPECT_EQ(Reason(MetaWithAd(R"({"id":"1"})", R"("lookup":"search",)")),
-            RejectReason::kBadValue);
+  EXPECT_EQ(Reason(MetaWithAd(R"({"id":"1"})", R"("lookup":"search",)")), RejectReason::kBadValue);
   EXPECT_EQ(Reason(MetaWithAd(R"({"id":"1"})", R"("lookup":true,)")), RejectReason::kBadType);
   EXPECT_EQ(Reason(MetaWithAd(R"({"id":"1"})", R"("status":"gone",)")), RejectReason::kBadValue);
 }
@@ -290,8 +287,7 @@ TEST_F(JsonDecoderTest, WronglyTypedAdFields) {
             RejectReason::kBadType);
   EXPECT_EQ(Reason(MetaWithAd(R"({"id":"1","ad_creative_link_captions":[{"a":"b"}]})")),
             RejectReason::kBadType);
-  EXPECT_EQ(Reason(MetaWithAd(R"({"id":"1","ad_creative_body":["a"]})")),
-            RejectReason::kBadType);
+  EXPECT_EQ(Reason(MetaWithAd(R"({"id":"1","ad_creative_body":["a"]})")), RejectReason::kBadType);
   EXPECT_EQ(Reason(MetaWithAd(R"({"id":"1","ad_delivery_start_time":20191201})")),
             RejectReason::kBadType);
   EXPECT_EQ(Reason(MetaWithSpend(R"("spend":"1000")")), RejectReason::kBadType);
@@ -362,7 +358,7 @@ TEST_F(JsonDecoderTest, BadAmounts) {
            R"({"lower_bound":""})",
            R"({"lower_bound":" 5"})",
            R"({"lower_bound":"0x10"})",
-           R"({"lower_bound":"１"})",  // a full-width digit
+           R"({"lower_bound":"１"})",                      // a full-width digit
            R"({"lower_bound":100000000000000000000000})",  // integer beyond uint64
            R"({"lower_bound":1000000000000})",
            R"({"lower_bound":"100","upper_bound":"99"})",
@@ -391,13 +387,12 @@ TEST_F(JsonDecoderTest, OpenEndedAndMissingSpend) {
   const Observation& o =
       ObservationOf(Decode(MetaWithSpend(R"("spend":{"lower_bound":"1000000"})")));
   EXPECT_EQ(o.spend, (SpendRange{100000000, 100000000, true}));
-  const Observation& n = ObservationOf(
-      Decode(MetaWithSpend(R"("spend":{"lower_bound":"100","upper_bound":null})")));
+  const Observation& n =
+      ObservationOf(Decode(MetaWithSpend(R"("spend":{"lower_bound":"100","upper_bound":null})")));
   EXPECT_EQ(n.spend, (SpendRange{10000, 10000, true}));
   EXPECT_EQ(ObservationOf(Decode(MetaWithAd(R"({"id":"1"})"))).spend, std::nullopt);
   EXPECT_EQ(Reason(MetaWithSpend(R"("spend":{})")), RejectReason::kMissingField);
-  EXPECT_EQ(Reason(MetaWithSpend(R"("spend":{"upper_bound":"99"})")),
-            RejectReason::kMissingField);
+  EXPECT_EQ(Reason(MetaWithSpend(R"("spend":{"upper_bound":"99"})")), RejectReason::kMissingField);
 }
 
 TEST_F(JsonDecoderTest, CurrencyConversionIsExactAndFloored) {
@@ -445,9 +440,8 @@ TEST_F(JsonDecoderTest, GoogleRow) {
 
 TEST_F(JsonDecoderTest, GoogleSpendColumns) {
   const auto spend_of = [this](std::string_view cols) {
-    const Observation& o = ObservationOf(
-        Decode(GoogleWithAd(R"({"Ad_ID":"CR1")" + std::string(cols.empty() ? "" : ",") +
-                            std::string(cols) + "}")));
+    const Observation& o = ObservationOf(Decode(GoogleWithAd(
+        R"({"Ad_ID":"CR1")" + std::string(cols.empty() ? "" : ",") + std::string(cols) + "}")));
     return o.spend;
   };
   EXPECT_EQ(spend_of(""), std::nullopt);
@@ -473,14 +467,13 @@ TEST_F(JsonDecoderTest, GoogleSpendColumns) {
 TEST_F(JsonDecoderTest, GoogleRequiredAndTypedFields) {
   EXPECT_EQ(Reason(GoogleWithAd(R"({"id":"CR1"})")), RejectReason::kMissingField);
   EXPECT_EQ(Reason(GoogleWithAd(R"({"Ad_ID":1})")), RejectReason::kBadType);
-  EXPECT_EQ(Reason(GoogleWithAd(R"({"Ad_ID":"CR1","Advertiser_Name":1})")),
-            RejectReason::kBadType);
+  EXPECT_EQ(Reason(GoogleWithAd(R"({"Ad_ID":"CR1","Advertiser_Name":1})")), RejectReason::kBadType);
   EXPECT_EQ(Reason(GoogleWithAd(R"({"Ad_ID":"CR1","Date_Range_End":"2019-12-32"})")),
             RejectReason::kBadTimestamp);
   // An empty CSV cell for the end date: still running.
-  EXPECT_EQ(ObservationOf(Decode(GoogleWithAd(R"({"Ad_ID":"CR1","Date_Range_End":""})")))
-                .delivery_stop,
-            std::nullopt);
+  EXPECT_EQ(
+      ObservationOf(Decode(GoogleWithAd(R"({"Ad_ID":"CR1","Date_Range_End":""})"))).delivery_stop,
+      std::nullopt);
 }
 
 // --- crawl_end ---------------------------------------------------------------------------------
@@ -525,6 +518,13 @@ TEST_F(JsonDecoderTest, CrawlEndFields) {
   EXPECT_EQ(Reason(R"({"kind":"crawl_end","registry":"bing","crawl_id":"c1",
                        "completed_at":"2019-12-09T06:55:00Z"})"),
             RejectReason::kUnknownRegistry);
+}
+
+TEST_F(JsonDecoderTest, RejectionDetailsQuoteInputSafely) {
+  const DecodeResult r = Decode(MetaWithSpend("\"currency\":\"X\\n" + std::string(100, 'Y') +
+                                              "\",\"spend\":{\"lower_bound\":\"1\"}"));
+  ASSERT_EQ(ReasonOf(r), RejectReason::kUnknownCurrency);
+  EXPECT_EQ(std::get<Rejection>(r).detail, "unknown currency 'X?YYYYYYYYYYYYYYYYYYYYYY...'");
 }
 
 TEST_F(JsonDecoderTest, MakeDecoderPicksJson) {

@@ -217,8 +217,7 @@ TEST_F(ProtobufDecoderTest, SameRulesAsJson) {
 
 TEST_F(ProtobufDecoderTest, MakeDecoderPicksProtobuf) {
   auto d = MakeDecoder(InputFormat::kProtobuf, options_, clock_);
-  EXPECT_EQ(ObservationOf(d->Decode(MetaEnvelope().SerializeAsString())).ad_id,
-            "461290581348812");
+  EXPECT_EQ(ObservationOf(d->Decode(MetaEnvelope().SerializeAsString())).ad_id, "461290581348812");
 }
 
 }  // namespace

@@ -118,8 +118,7 @@ TEST(NormalizeNameTest, FoldsCasePunctuationApostrophesAndThe) {
 TEST(BylineCandidatesTest, PromotedByOnBehalfOf) {
   EXPECT_THAT(BylineCandidates("the Liberal Democrats"), ElementsAre("liberal democrats"));
   EXPECT_THAT(
-      BylineCandidates(
-          "The Labour Party. Promoted by John Cook on behalf of Ipswich Labour Party"),
+      BylineCandidates("The Labour Party. Promoted by John Cook on behalf of Ipswich Labour Party"),
       ElementsAre("labour party promoted by john cook on behalf of ipswich labour party",
                   "labour party", "ipswich labour party"));
   EXPECT_THAT(BylineCandidates("Nick Harvey on behalf of the Liberal Democrats,, London, SW1P"),
@@ -315,12 +314,12 @@ TEST(AttributorTest, PrecedenceAndTies) {
     return Index(at.Attribute(registry, ad));
   };
   const std::uint16_t kNone = Index(kUnattributed);
-  EXPECT_EQ(who("200", "Alpha Party", "Alpha Party"), 1);  // page id beats bylines
+  EXPECT_EQ(who("200", "Alpha Party", "Alpha Party"), 1);          // page id beats bylines
   EXPECT_EQ(who("999", "Ipswich Labour Party", "Beta Party"), 1);  // bylines beat page names
-  EXPECT_EQ(who("", "Beta Labour", "ALPHA PARTY!"), 0);  // first claim of a byline wins
-  EXPECT_EQ(who("", "Ipswich Labour Party", ""), 1);  // longest pattern wins
-  EXPECT_EQ(who("", "Ipswich Labour", ""), 0);  // tie: first configured
-  EXPECT_EQ(who("", "Labourers United", ""), kNone);  // whole words only
+  EXPECT_EQ(who("", "Beta Labour", "ALPHA PARTY!"), 0);            // first claim of a byline wins
+  EXPECT_EQ(who("", "Ipswich Labour Party", ""), 1);               // longest pattern wins
+  EXPECT_EQ(who("", "Ipswich Labour", ""), 0);                     // tie: first configured
+  EXPECT_EQ(who("", "Labourers United", ""), kNone);               // whole words only
   EXPECT_EQ(who("", "Duplicate Pages Ltd", ""), kNone);
   EXPECT_EQ(who("", "East Belfast DUP", ""), 1);
   EXPECT_EQ(who("", "", ""), kNone);

@@ -21,7 +21,11 @@ std::vector<ThemeConfig> Themes() {
       {"brexit", {"brexit", "get brexit done", "people's vote", "no deal"}, {}},
       {"nhs", {"nhs", "national health service", "nurses"}, {"nhs discount"}},
       {"tactical_voting", {"vote tactically", "two horse race", "stop the tories"}, {}},
-      {"money", {"\xC2\xA3" "350m", "a.b", "c++"}, {}},
+      {"money",
+       {"\xC2\xA3"
+        "350m",
+        "a.b", "c++"},
+       {}},
   };
 }
 
@@ -41,7 +45,9 @@ TEST_F(ThemeClassifierTest, EachTheme) {
   EXPECT_EQ(Of("Get Brexit done. Vote Conservative on 12 December."), kBrexit);
   EXPECT_EQ(Of("Labour will invest in our National Health Service."), kNhs);
   EXPECT_EQ(Of("In Sheffield Hallam it's a two horse race: vote tactically."), kTactical);
-  EXPECT_EQ(Of("We send the EU \xC2\xA3" "350m a week"), kMoney);
+  EXPECT_EQ(Of("We send the EU \xC2\xA3"
+               "350m a week"),
+            kMoney);
 }
 
 TEST_F(ThemeClassifierTest, MultiLabelAndNone) {
@@ -91,10 +97,12 @@ TEST_F(ThemeClassifierTest, SeparatorsAndTypography) {
   EXPECT_EQ(Of("a no \n  deal exit"), kBrexit);
   EXPECT_EQ(Of("it's a two-horse race"), kTactical);
   EXPECT_EQ(Of("it's a two\xE2\x80\x93horse race"), kTactical);  // en dash
-  EXPECT_EQ(Of("Back a People\xE2\x80\x99s Vote"), kBrexit);       // curly apostrophe
+  EXPECT_EQ(Of("Back a People\xE2\x80\x99s Vote"), kBrexit);     // curly apostrophe
   EXPECT_EQ(Of("Back a People's Vote"), kBrexit);
   EXPECT_EQ(Of("Back a Peoples Vote"), 0u);
-  EXPECT_EQ(Of("nhs\xC2\xA0" "discount"), 0u);  // no-break space
+  EXPECT_EQ(Of("nhs\xC2\xA0"
+               "discount"),
+            0u);  // no-break space
 }
 
 TEST_F(ThemeClassifierTest, ExplainListsMatchedRulesInConfigOrder) {
@@ -133,7 +141,8 @@ TEST(ThemeClassifierEdgeTest, EmptyPhraseThrowsAtConstruction) {
 
 TEST(ThemeClassifierEdgeTest, MovedAndSeveralInstancesOnOneThread) {
   ThemeClassifier a(Themes());
-  ThemeClassifier b(std::vector<ThemeConfig>{{"x", {"alpha"}, {}}, {"y", {"beta gamma delta"}, {}}});
+  ThemeClassifier b(
+      std::vector<ThemeConfig>{{"x", {"alpha"}, {}}, {"y", {"beta gamma delta"}, {}}});
   for (int i = 0; i < 3; ++i) {  // alternate: one thread's scratch serves both databases
     EXPECT_EQ(a.Classify(Ad({"brexit"})), kBrexit);
     EXPECT_EQ(b.Classify(Ad({"beta gamma delta"})), 2u);
@@ -144,7 +153,8 @@ TEST(ThemeClassifierEdgeTest, MovedAndSeveralInstancesOnOneThread) {
     ThemeClassifier temp(std::vector<ThemeConfig>{{"z", {"zeta"}, {}}});
     EXPECT_EQ(temp.Classify(Ad({"zeta"})), 1u);
   }
-  ThemeClassifier again(std::vector<ThemeConfig>{{"z", {"eta"}, {}}});  // may reuse the freed database's address
+  ThemeClassifier again(
+      std::vector<ThemeConfig>{{"z", {"eta"}, {}}});  // may reuse the freed database's address
   EXPECT_EQ(again.Classify(Ad({"eta zeta"})), 1u);
   EXPECT_EQ(again.Classify(Ad({"zeta"})), 0u);
 }
@@ -182,8 +192,7 @@ TEST(ThemeClassifierDefaultTest, DefaultThemesOnCampaignTexts) {
     }
     return names;
   };
-  EXPECT_THAT(themes("Get Brexit done. Vote Conservative on 12 December."),
-              ElementsAre("brexit"));
+  EXPECT_THAT(themes("Get Brexit done. Vote Conservative on 12 December."), ElementsAre("brexit"));
   EXPECT_THAT(themes("Labour will save our NHS: 24,000 more nurses."), ElementsAre("nhs"));
   EXPECT_THAT(themes("Only the Lib Dems can beat the Conservatives here. Vote tactically."),
               ElementsAre("tactical_voting"));

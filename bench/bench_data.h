@@ -1,0 +1,52 @@
+// Shared inputs of the benchmarks: a simulated Meta-shaped stream (Uk2019Simulator) held in
+// memory, routed to partitions the way the replayer routes it (observations by key, a crawl_end
+// to every partition), and a fixed clock just after the scenario ends.
+// Not thread-safe: the benchmarks run on one thread. Sizes come from the environment
+// (ADWATCH_BENCH_LINES, default 200000; ADWATCH_BENCH_ADS, default 5000).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/time.h"
+
+namespace adwatch::bench {
+
+/// 2019-12-14T00:00:00Z: after every simulated observation, so none is "in the future".
+class FixedClock final : public Clock {
+ public:
+  EpochSeconds Now() const override { return 1576281600; }
+};
+
+struct SimDataset {
+  std::vector<std::string> lines;  // JSON lines, no newline
+  std::vector<std::string> keys;   // replayer routing key; empty for crawl_end
+  std::vector<bool> crawl_end;     // the line is a crawl_end
+  std::size_t bytes = 0;           // sum of line sizes
+  std::size_t crawl_ends = 0;
+  int ads = 0;
+};
+
+/// The first ADWATCH_BENCH_LINES lines of the uk2019 stream with ADWATCH_BENCH_ADS ads (seed
+/// 2019), generated once.
+const SimDataset& Sim();
+
+/// One message as a partitioned source would deliver it.
+struct Routed {
+  std::int32_t partition;
+  std::uint32_t line;  // index into SimDataset::lines
+};
+
+/// Observations to hash(key) % partitions, each crawl_end to every partition, in stream order.
+std::vector<Routed> Route(const SimDataset& data, int partitions);
+
+/// Integer from the environment, or `fallback` when unset or malformed.
+long EnvOr(const char* name, long fallback);
+
+/// Bytes allocated from the heap (glibc mallinfo2: arena in use + mmapped blocks).
+std::size_t HeapInUse();
+
+}  // namespace adwatch::bench
