@@ -11,6 +11,7 @@
 #include "app/pipeline.h"
 #include "config/config.h"
 #include "export/http_server.h"
+#include "source/dead_letter.h"
 #include "source/kafka_consumer.h"
 
 namespace adwatch {
@@ -39,6 +40,7 @@ class Monitor {
   Config config_;
   Pipeline pipeline_;
   std::unique_ptr<KafkaConsumer> consumer_;
+  std::unique_ptr<DeadLetterProducer> dead_letter_;
   std::unique_ptr<HttpServer> server_;
   std::atomic<int> assigned_{0};
   std::atomic<bool> started_{false};

@@ -27,6 +27,7 @@ Outcome Pipeline::Process(const InputRecord& record) {
   if (auto* rejection = std::get_if<Rejection>(&decoded)) {
     metrics_.Reject(rejection->reason);
     LogReject(record, *rejection);
+    if (reject_sink_) reject_sink_(record, *rejection);
     return Outcome::kRejected;
   }
   const Message& message = std::get<Message>(decoded);

@@ -5,6 +5,7 @@
 // used from any thread (state is guarded by an internal mutex).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -29,6 +30,10 @@ class Pipeline {
   /// Applies one message; bad input is counted under its reason and logged (rate-limited),
   /// never thrown. Returns the message's outcome.
   Outcome Process(const InputRecord& record);
+
+  /// Called with every rejected message after it is counted (e.g. the dead-letter copy).
+  using RejectSink = std::function<void(const InputRecord&, const Rejection&)>;
+  void SetRejectSink(RejectSink sink) { reject_sink_ = std::move(sink); }
 
   /// A consistent snapshot of every figure.
   Figures Snapshot() const;
@@ -63,6 +68,7 @@ class Pipeline {
   MonitorState state_;
   std::shared_ptr<FiguresCollector> collector_;
   LogRateLimiter reject_log_{10};
+  RejectSink reject_sink_;
 };
 
 }  // namespace adwatch

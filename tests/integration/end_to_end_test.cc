@@ -3,6 +3,7 @@
 // spend figure compared exactly (in pence) with an oracle recomputed from the input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -23,6 +24,7 @@ using testing::SampleKey;
 using testing::Samples;
 
 constexpr const char* kTopic = "adwatch.observations";
+constexpr const char* kDeadLetterTopic = "adwatch.dead-letter";
 constexpr const char* kBounds[] = {"lower", "upper", "mid"};
 
 // A running embedded cluster and a Monitor consuming it in a background thread.
@@ -30,7 +32,7 @@ class EndToEnd : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string error;
-    kafka_ = EmbeddedKafka::Start({1, 4, {kTopic}}, &error);
+    kafka_ = EmbeddedKafka::Start({1, 4, {kTopic, kDeadLetterTopic}}, &error);
     ASSERT_TRUE(kafka_) << error;
     config_ = DefaultConfig();
     config_.kafka.brokers = kafka_->bootstrap();
@@ -163,6 +165,7 @@ TEST_F(EndToEnd, EveryFigureEqualsTheOracleInPence) {
 // Every kind of bad input is counted under its reason, nothing crashes, and a good message after
 // the bad ones in the same partition is applied.
 TEST_F(EndToEnd, BadInputIsCountedAndGoodMessagesAfterItAreApplied) {
+  config_.kafka.dead_letter_topic = kDeadLetterTopic;
   StartMonitor();
   const std::string page = config_.entities[0].page_ids.at(0);
   const std::string party = config_.entities[0].name;
@@ -237,6 +240,21 @@ TEST_F(EndToEnd, BadInputIsCountedAndGoodMessagesAfterItAreApplied) {
   std::string out;
   EXPECT_EQ(testing::PromtoolCheckMetrics(text, &out), 0) << out;
   EXPECT_EQ(HttpGet(monitor_->port(), "/healthz").status, 200);
+
+  // Every rejected message was copied, unchanged, to the dead-letter topic with its reason.
+  const auto dead = testing::ConsumeTopic(kafka_->bootstrap(), kDeadLetterTopic,
+                                          static_cast<size_t>(rejected), 60);
+  ASSERT_EQ(dead.size(), static_cast<size_t>(rejected));
+  std::map<std::string, double> dead_reasons;
+  for (const auto& m : dead) dead_reasons[m.headers.at("adwatch-reason")] += 1;
+  EXPECT_EQ(dead_reasons, want);
+  const auto malformed = std::find_if(dead.begin(), dead.end(), [](const auto& m) {
+    return m.headers.at("adwatch-reason") == "malformed_json";
+  });
+  ASSERT_NE(malformed, dead.end());
+  EXPECT_EQ(malformed->value, bad[0].value);
+  EXPECT_EQ(malformed->headers.at("adwatch-partition"), "0");
+  EXPECT_EQ(malformed->headers.at("adwatch-offset"), "1");
 }
 
 }  // namespace

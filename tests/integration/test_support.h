@@ -62,3 +62,16 @@ int RunAdwatch(const std::vector<std::string>& args, const std::string& input, s
                std::string* err);
 
 }  // namespace adwatch::testing
+
+namespace adwatch::testing {
+
+struct ConsumedMessage {
+  std::string value;
+  std::map<std::string, std::string> headers;
+};
+/// Reads `topic` from the beginning with a fresh consumer until `count` messages arrived or
+/// `seconds` passed.
+std::vector<ConsumedMessage> ConsumeTopic(const std::string& brokers, const std::string& topic,
+                                          size_t count, double seconds);
+
+}  // namespace adwatch::testing

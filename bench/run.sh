@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds adwatch_bench in Release and runs it. Extra arguments go to the benchmark binary, e.g.
+#   bench/run.sh --benchmark_filter=Pipeline
+#   bench/run.sh --benchmark_format=json --benchmark_out=bench.json
+# Sizes (environment): ADWATCH_BENCH_LINES (simulated lines, default 200000),
+# ADWATCH_BENCH_ADS (simulated ads, default 5000), ADWATCH_BENCH_MEMORY_ADS (distinct ads for
+# the memory figure, default 100000), ADWATCH_BENCH_PARTITION_KIB (per-partition budget for the
+# embedded cluster, default 4096; the mock keeps only ~5 MiB per partition).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${ADWATCH_BENCH_BUILD_DIR:-$root/build/bench}"
+jobs="${ADWATCH_BENCH_JOBS:-2}"
+
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DADWATCH_BUILD_TESTS=OFF \
+  -DADWATCH_BUILD_BENCH=ON >/dev/null
+cmake --build "$build" --target adwatch_bench -j"$jobs"
+command -v kcat >/dev/null || echo "warning: kcat not found; BM_KafkaKcat will be skipped" >&2
+
+exec "$build/bench/adwatch_bench" --benchmark_counters_tabular=true "$@"
