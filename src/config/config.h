@@ -49,7 +49,8 @@ struct WindowSpec {
   EpochSeconds seconds = 0;
 };
 
-/// The regulated period [start, end) in event time.
+/// The regulated period in event time: spend spread to an instant x counts when start < x <= end
+/// (the same half-open rule as every spread share; see core/spread.h).
 struct Period {
   EpochSeconds start = 0;
   EpochSeconds end = 0;

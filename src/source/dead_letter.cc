@@ -57,6 +57,8 @@ void DeadLetterProducer::Send(const InputRecord& record, std::string_view reason
                               std::string_view detail) {
   const std::string partition = std::to_string(record.partition);
   const std::string offset = std::to_string(record.offset);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"  // librdkafka's RD_KAFKA_V_* macros
   const rd_kafka_resp_err_t err = rd_kafka_producev(
       rk_, RD_KAFKA_V_TOPIC(topic_.c_str()),
       RD_KAFKA_V_VALUE(const_cast<char*>(record.value.data()), record.value.size()),
@@ -70,6 +72,7 @@ void DeadLetterProducer::Send(const InputRecord& record, std::string_view reason
                         static_cast<ssize_t>(partition.size())),
       RD_KAFKA_V_HEADER("adwatch-offset", offset.data(), static_cast<ssize_t>(offset.size())),
       RD_KAFKA_V_END);
+#pragma GCC diagnostic pop
   rd_kafka_poll(rk_, 0);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     long long suppressed = 0;

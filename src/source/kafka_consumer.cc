@@ -122,11 +122,13 @@ bool KafkaConsumer::Poll(int timeout_ms, const Handler& handler) {
   rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk_, timeout_ms);
   if (msg == nullptr) return false;
   if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+    long long suppressed = 0;
+    if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && error_log_.Allow(&suppressed)) {
       Log(LogLevel::kWarn, "kafka_error",
           {{"error", rd_kafka_message_errstr(msg)},
            {"code", rd_kafka_err2name(msg->err)},
-           {"partition", std::to_string(msg->partition)}});
+           {"partition", std::to_string(msg->partition)},
+           {"suppressed", std::to_string(suppressed)}});
     }
     rd_kafka_message_destroy(msg);
     return false;

@@ -16,6 +16,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "core/log.h"
 #include "source/input_record.h"
 
 namespace adwatch {
@@ -70,6 +71,7 @@ class KafkaConsumer {
   std::map<std::int32_t, std::int64_t> assigned_;  // partition -> next offset (-1 unknown)
   PartitionsCallback on_assigned_, on_revoked_;
   bool closed_ = false;
+  LogRateLimiter error_log_{5};
 };
 
 }  // namespace adwatch

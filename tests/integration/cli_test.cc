@@ -145,7 +145,9 @@ TEST(Cli, DemoShowsSpendForEveryMainPartyAndTheme) {
   while (!ok && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     s = ParseMetrics(HttpGet(port, "/metrics").body);
-    ok = all_present(s);
+    // Wait for the end of the campaign too: past the December 2019 outage.
+    const auto wm = SampleKey("adwatch_watermark_timestamp_seconds", {});
+    ok = all_present(s) && s.count(wm) && s.at(wm) >= 1576022400;  // 2019-12-11T00:00:00Z
   }
   EXPECT_TRUE(ok) << HttpGet(port, "/metrics").body.substr(0, 4000);
   // Ads the simulated registry removed stay missing after the December 2019 outage.

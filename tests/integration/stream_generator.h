@@ -30,7 +30,7 @@ struct GeneratedMessage {
 struct StreamOptions {
   std::uint64_t seed = 7;
   int ads = 80;
-  int crawls = 16;  // every 6 hours
+  int crawls = 20;  // every 6 hours: 2019-12-09 to 2019-12-13, past the end of the period
   long long start = 1575849600;  // 2019-12-09T00:00:00Z: crosses the end of the period
 };
 

@@ -1,0 +1,92 @@
+#include "export/http_server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+
+#include "export/figures_collector.h"
+#include "export/pipeline_metrics.h"
+
+namespace adwatch {
+namespace {
+
+// Minimal GET over loopback; returns "<status> <body>".
+std::string Get(int port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return "";
+  }
+  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  (void)::send(fd, req.data(), req.size(), 0);
+  std::string raw;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) raw.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  const size_t body = raw.find("\r\n\r\n");
+  return raw.substr(9, 3) + " " + (body == std::string::npos ? "" : raw.substr(body + 4));
+}
+
+Config TwoPartyConfig() {
+  Config c;
+  c.entities = {{"Labour", EntityType::kParty, 1950000000, {}, {}, {}, {}, {}},
+                {"People's Vote", EntityType::kNonPartyCampaigner, std::nullopt, {}, {}, {}, {}, {}}};
+  c.themes = {{"brexit", {"brexit"}, {}}};
+  c.windows = {{"1h", 3600}};
+  return c;
+}
+
+TEST(HttpServerTest, ServesMetricsHealthAndReadinessOnAnEphemeralPort) {
+  std::atomic<bool> ready{false};
+  PipelineMetrics metrics;
+  metrics.Count(Outcome::kApplied);
+  metrics.Reject(RejectReason::kBadAmount);
+  const Config config = TwoPartyConfig();
+  auto collector = std::make_shared<FiguresCollector>(config, [] {
+    Figures f(3, 2, 1);
+    f.campaign_to_date[0].v[0] = 12345;  // £123.45
+    f.watermark = 1575849600;
+    return f;
+  });
+  HttpServer server({metrics.registry(), collector}, [&]() -> std::optional<std::string> {
+    if (ready) return std::nullopt;
+    return "no partitions assigned yet";
+  });
+  std::string error;
+  ASSERT_TRUE(server.Start("127.0.0.1:0", &error)) << error;
+  ASSERT_GT(server.port(), 0);
+
+  EXPECT_EQ(Get(server.port(), "/healthz").substr(0, 3), "200");
+  EXPECT_EQ(Get(server.port(), "/readyz"), "503 not ready: no partitions assigned yet\n");
+  ready = true;
+  EXPECT_EQ(Get(server.port(), "/readyz").substr(0, 3), "200");
+
+  const std::string m = Get(server.port(), "/metrics");
+  EXPECT_EQ(m.substr(0, 3), "200");
+  EXPECT_NE(m.find("adwatch_spend_gbp{party=\"Labour\",bound=\"lower\"} 123.45\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("adwatch_spend_limit_gbp{party=\"Labour\"} 19500000\n"), std::string::npos);
+  EXPECT_NE(m.find("adwatch_party_info{party=\"People's Vote\",type=\"non_party_campaigner\"} 1"),
+            std::string::npos);
+  EXPECT_NE(m.find("adwatch_rejected_total{reason=\"bad_amount\"} 1"), std::string::npos);
+  EXPECT_NE(m.find("adwatch_events_total{outcome=\"rejected\"} 1"), std::string::npos);
+  EXPECT_NE(m.find("adwatch_events_total{outcome=\"applied\"} 1"), std::string::npos);
+  EXPECT_NE(m.find("adwatch_watermark_timestamp_seconds 1575849600"), std::string::npos);
+  EXPECT_NE(m.find("adwatch_build_info{version="), std::string::npos);
+  EXPECT_EQ(Get(server.port(), "/nope").substr(0, 3), "404");
+
+  HttpServer other({}, [] { return std::nullopt; });
+  EXPECT_FALSE(other.Start("127.0.0.1:" + std::to_string(server.port()), &error));
+  EXPECT_NE(error.find("cannot listen"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace adwatch
