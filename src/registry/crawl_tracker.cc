@@ -3,9 +3,10 @@
 namespace adwatch {
 
 std::uint32_t CrawlTracker::Intern(std::string_view crawl_id) {
-  auto [it, inserted] = crawl_ids_.try_emplace(std::string(crawl_id), 0);
-  if (inserted) it->second = static_cast<std::uint32_t>(crawl_ids_.size());
-  return it->second;
+  if (auto it = crawl_ids_.find(crawl_id); it != crawl_ids_.end()) return it->second;
+  const auto id = static_cast<std::uint32_t>(crawl_ids_.size() + 1);
+  crawl_ids_.emplace(std::string(crawl_id), id);
+  return id;
 }
 
 void CrawlTracker::RecordSighting(const Observation& obs, AdPresence& ad) {

@@ -54,7 +54,11 @@ class CrawlTracker {
  private:
   std::uint32_t Intern(std::string_view crawl_id);
 
-  std::unordered_map<std::string, std::uint32_t> crawl_ids_;
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> crawl_ids_;
   std::map<std::string, EpochSeconds, std::less<>> last_end_by_scope_;  // "registry/scope"
   std::map<std::string, RegistryStatus, std::less<>> registries_;
 };
