@@ -1,9 +1,8 @@
 // adwatch: one binary, one subcommand per job (SPEC §1). Parses the command line and hands
 // over to the command functions in src/app/.
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "app/cmd_check_config.h"
 #include "app/cmd_classify.h"
@@ -52,7 +51,8 @@ int main(int argc, char** argv) {
   // run
   auto* run = app.add_subcommand("run", "Consume observations from Kafka and export metrics");
   std::string config_path, brokers, topic, group, listen, state_dir;
-  run->add_option("--config", config_path, "Config file (default: the built-in deploy/adwatch.yaml)");
+  run->add_option("--config", config_path,
+                  "Config file (default: the built-in deploy/adwatch.yaml)");
   run->add_option("--brokers", brokers, "Kafka bootstrap servers (overrides the config)");
   run->add_option("--topic", topic, "Observations topic (overrides the config)");
   run->add_option("--group", group, "Consumer group id (overrides the config)");
@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
   run->add_option("--state", state_dir, "State directory (overrides the config)");
 
   // demo
-  auto* demo = app.add_subcommand("demo", "Embedded Kafka + simulated UK 2019 campaign + live summary");
+  auto* demo =
+      app.add_subcommand("demo", "Embedded Kafka + simulated UK 2019 campaign + live summary");
   adwatch::DemoOptions demo_options;
   demo->add_option("--duration", demo_options.duration_seconds,
                    "Stop after this many seconds (default: run until Ctrl-C)")
@@ -68,20 +69,23 @@ int main(int argc, char** argv) {
   demo->add_option("--speed", demo_options.speed,
                    "Simulated seconds per real second (default 20000: the campaign in ~3 min)")
       ->check(CLI::PositiveNumber);
-  demo->add_option("--ads", demo_options.ads, "Number of simulated ads")->check(CLI::Range(1, 2000000));
+  demo->add_option("--ads", demo_options.ads, "Number of simulated ads")
+      ->check(CLI::Range(1, 2000000));
   demo->add_option("--listen", demo_options.listen, "Metrics listener host:port");
 
   // kafka
   auto* kafka = app.add_subcommand("kafka", "Run an embedded Kafka-protocol cluster on loopback");
   adwatch::EmbeddedKafka::Options kafka_options;
-  kafka->add_option("--brokers", kafka_options.brokers, "Number of brokers")->check(CLI::Range(1, 9));
+  kafka->add_option("--brokers", kafka_options.brokers, "Number of brokers")
+      ->check(CLI::Range(1, 9));
   kafka->add_option("--partitions", kafka_options.partitions, "Partitions per topic")
       ->check(CLI::Range(1, 1000));
   std::vector<std::string> kafka_topics;
   kafka->add_option("--topic", kafka_topics, "Topic to create (repeatable)");
 
   // replay
-  auto* replay = app.add_subcommand("replay", "Produce observations from JSON Lines files to Kafka");
+  auto* replay =
+      app.add_subcommand("replay", "Produce observations from JSON Lines files to Kafka");
   adwatch::ReplayOptions replay_options;
   std::vector<std::string> replay_files;
   replay->add_option("--brokers", replay_options.brokers, "Kafka bootstrap servers")->required();
@@ -91,7 +95,8 @@ int main(int argc, char** argv) {
   replay->add_option("files", replay_files, "JSON Lines files, or - for stdin")->required();
 
   // simulate
-  auto* simulate = app.add_subcommand("simulate", "Write a deterministic synthetic observation stream");
+  auto* simulate =
+      app.add_subcommand("simulate", "Write a deterministic synthetic observation stream");
   adwatch::sim::SimOptions sim_options;
   std::string sim_out;
   simulate->add_option("--out", sim_out, "Output file (- for stdout)")->required();
@@ -134,7 +139,8 @@ int main(int argc, char** argv) {
     if (!kafka_topics.empty()) kafka_options.topics = kafka_topics;
     return adwatch::KafkaCommand(kafka_options, std::cout, std::cerr, g_stop);
   }
-  if (*replay) return adwatch::ReplayCommand(replay_options, replay_files, std::cout, std::cerr, g_stop);
+  if (*replay)
+    return adwatch::ReplayCommand(replay_options, replay_files, std::cout, std::cerr, g_stop);
   if (*simulate) return adwatch::SimulateCommand(sim_options, sim_out, std::cerr);
   if (*classify) {
     adwatch::Config config;

@@ -58,11 +58,11 @@ void PrintSummary(std::ostream& out, Pipeline& pipeline, const FiguresCollector&
   std::string s;
   if (tty) s += "\x1b[H\x1b[2J";
   s += "adwatch demo: simulated UK general election 2019 — metrics at " + metrics_url + "\n";
-  s += "watermark " + (f.watermark ? FormatTimestamp(*f.watermark) : std::string("-")) + "   " +
-       std::to_string(static_cast<long long>(events_per_second)) + " events/s   rejected " +
-       std::to_string(static_cast<long long>(
-           pipeline.metrics().outcome_count(Outcome::kRejected))) +
-       "\n\n";
+  s +=
+      "watermark " + (f.watermark ? FormatTimestamp(*f.watermark) : std::string("-")) + "   " +
+      std::to_string(static_cast<long long>(events_per_second)) + " events/s   rejected " +
+      std::to_string(static_cast<long long>(pipeline.metrics().outcome_count(Outcome::kRejected))) +
+      "\n\n";
   char row[256];
   std::snprintf(row, sizeof row, "%-26s %12s %12s %12s %12s %8s\n", "party (mid estimate)",
                 "to date", "7d", "24h", "1h", "missing");
@@ -123,8 +123,8 @@ int DemoCommand(const DemoOptions& options, const std::atomic<bool>& stop, std::
   }
   const std::string metrics_url = "http://" + config.listen.substr(0, config.listen.rfind(':')) +
                                   ":" + std::to_string(monitor->port()) + "/metrics";
-  out << "adwatch demo: metrics at " << metrics_url << "  (embedded Kafka at "
-      << kafka->bootstrap() << "; Ctrl-C to stop)\n"
+  out << "adwatch demo: metrics at " << metrics_url << "  (embedded Kafka at " << kafka->bootstrap()
+      << "; Ctrl-C to stop)\n"
       << std::flush;
 
   std::atomic<bool> monitor_stop{false}, produced{false};

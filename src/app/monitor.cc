@@ -20,17 +20,16 @@ bool Monitor::Start(std::string* error) {
       [this] { return NotReadyReason(); });
   if (!server_->Start(config_.listen, error)) return false;
   if (!config_.kafka.dead_letter_topic.empty()) {
-    dead_letter_ = DeadLetterProducer::Create(config_.kafka.brokers, config_.kafka.dead_letter_topic,
-                                              config_.kafka.properties, error);
+    dead_letter_ = DeadLetterProducer::Create(
+        config_.kafka.brokers, config_.kafka.dead_letter_topic, config_.kafka.properties, error);
     if (!dead_letter_) return false;
     pipeline_.SetRejectSink([this](const InputRecord& record, const Rejection& rejection) {
       dead_letter_->Send(record, RejectReasonName(rejection.reason), rejection.detail);
     });
   }
-  consumer_ = KafkaConsumer::Create(
-      ConsumerOptions{config_.kafka.brokers, config_.kafka.group, config_.kafka.topic,
-                      config_.kafka.properties},
-      error);
+  consumer_ = KafkaConsumer::Create(ConsumerOptions{config_.kafka.brokers, config_.kafka.group,
+                                                    config_.kafka.topic, config_.kafka.properties},
+                                    error);
   if (!consumer_) return false;
   consumer_->OnAssigned([this](const std::vector<std::int32_t>& parts) {
     assigned_ += static_cast<int>(parts.size());

@@ -16,8 +16,8 @@ void Pipeline::ConfigEnricher::Enrich(std::string_view registry, const AdContent
 Pipeline::Pipeline(const Config& config, const Clock& clock)
     : config_(config),
       clock_(clock),
-      decoder_(MakeDecoder(config.kafka.format, DecoderOptions{config.limits, config.currency},
-                           clock)),
+      decoder_(
+          MakeDecoder(config.kafka.format, DecoderOptions{config.limits, config.currency}, clock)),
       enricher_(config_),
       state_(StateOptions::FromConfig(config_)),
       collector_(std::make_shared<FiguresCollector>(config_, [this] { return Snapshot(); })) {}

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "config/config.h"
+#include "core/log.h"
 #include "core/outcome.h"
 #include "core/time.h"
 #include "decode/decoder.h"
@@ -17,7 +18,6 @@
 #include "enrich/theme_classifier.h"
 #include "export/figures_collector.h"
 #include "export/pipeline_metrics.h"
-#include "core/log.h"
 #include "source/input_record.h"
 #include "state/monitor_state.h"
 

@@ -102,7 +102,7 @@ struct Config {
 /// One problem in a config file: `file:line: key: message`.
 struct ConfigProblem {
   std::string file;
-  int line = 0;  // 1-based; 0 when the problem is the file itself
+  int line = 0;     // 1-based; 0 when the problem is the file itself
   std::string key;  // dotted path, e.g. `entities[3].spending_limit`
   std::string message;
   std::string ToString() const;

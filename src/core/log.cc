@@ -10,8 +10,8 @@ namespace {
 
 void AppendValue(std::string& line, std::string_view v) {
   bool quote = v.empty();
-  for (char c : v) quote |= c == ' ' || c == '"' || c == '=' || c == '\\' ||
-                         static_cast<unsigned char>(c) < 0x20;
+  for (char c : v)
+    quote |= c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
   if (!quote) {
     line.append(v);
     return;

@@ -35,8 +35,8 @@ struct Observation {
   Lookup lookup = Lookup::kListing;
   AdStatus status = AdStatus::kPresent;
   std::string ad_id;
-  AdContent content;                        // empty when status is not_found
-  std::optional<SpendRange> spend;          // absent when the registry gave none
+  AdContent content;                // empty when status is not_found
+  std::optional<SpendRange> spend;  // absent when the registry gave none
   std::optional<EpochSeconds> delivery_start;
   std::optional<EpochSeconds> delivery_stop;  // absent while the ad runs
 };

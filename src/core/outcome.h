@@ -9,7 +9,7 @@ namespace adwatch {
 enum class Outcome : std::uint8_t { kApplied, kDuplicate, kStale, kLate, kRejected };
 inline constexpr int kOutcomeCount = 5;
 inline constexpr std::string_view kOutcomeNames[kOutcomeCount] = {"applied", "duplicate", "stale",
-                                                                   "late", "rejected"};
+                                                                  "late", "rejected"};
 inline std::string_view OutcomeName(Outcome o) { return kOutcomeNames[static_cast<int>(o)]; }
 
 }  // namespace adwatch

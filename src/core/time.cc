@@ -28,8 +28,8 @@ int DaysInMonth(int y, int m) {
 // Parses YYYY-MM-DD at the start of s; returns days since epoch.
 std::optional<std::int64_t> ParseDate(std::string_view s) {
   int y = 0, m = 0, d = 0;
-  if (s.size() < 10 || !Digits(s, 0, 4, &y) || s[4] != '-' || !Digits(s, 5, 2, &m) ||
-      s[7] != '-' || !Digits(s, 8, 2, &d)) {
+  if (s.size() < 10 || !Digits(s, 0, 4, &y) || s[4] != '-' || !Digits(s, 5, 2, &m) || s[7] != '-' ||
+      !Digits(s, 8, 2, &d)) {
     return std::nullopt;
   }
   if (y < 1970 || m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m)) return std::nullopt;

@@ -62,9 +62,10 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
   std::vector<MetricFamily> out;
   {
     FamilyBuilder spend("adwatch_spend_gbp",
-                        "Campaign-to-date spend inside the regulated period, GBP", MetricType::Gauge);
-    FamilyBuilder open("adwatch_spend_open_ended_ads", "Ads whose latest spend bucket is open-ended",
-                       MetricType::Gauge);
+                        "Campaign-to-date spend inside the regulated period, GBP",
+                        MetricType::Gauge);
+    FamilyBuilder open("adwatch_spend_open_ended_ads",
+                       "Ads whose latest spend bucket is open-ended", MetricType::Gauge);
     FamilyBuilder corrections("adwatch_spend_corrections_total",
                               "Sightings whose cumulative spend bound went down",
                               MetricType::Counter);
@@ -85,7 +86,8 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
     for (auto* b : {&spend, &open, &corrections, &info, &limit}) out.push_back(b->Take());
   }
   {
-    FamilyBuilder window("adwatch_spend_window_gbp", "Spread spend in the window ending at the watermark, GBP",
+    FamilyBuilder window("adwatch_spend_window_gbp",
+                         "Spread spend in the window ending at the watermark, GBP",
                          MetricType::Gauge);
     FamilyBuilder theme("adwatch_theme_spend_window_gbp",
                         "Spread spend per theme in the window ending at the watermark, GBP",

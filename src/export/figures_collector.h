@@ -4,14 +4,14 @@
 // call concurrently with the pipeline (the pipeline takes its lock inside it).
 #pragma once
 
-#include <functional>
-#include <string>
-#include <vector>
-
 #include <prometheus/client_metric.h>
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 #include <prometheus/metric_type.h>
+
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "state/figures.h"

@@ -1,17 +1,15 @@
 #include "export/http_server.h"
 
 #include <civetweb.h>
+#include <prometheus/text_serializer.h>
 
 #include <cstring>
 #include <sstream>
 
-#include <prometheus/text_serializer.h>
-
 namespace adwatch {
 namespace {
 
-void Reply(mg_connection* conn, int status, const char* content_type,
-           const std::string& body) {
+void Reply(mg_connection* conn, int status, const char* content_type, const std::string& body) {
   mg_printf(conn,
             "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
             "Connection: close\r\n\r\n",
@@ -28,8 +26,8 @@ HttpServer::HttpServer(std::vector<std::shared_ptr<prometheus::Collectable>> col
 HttpServer::~HttpServer() { Stop(); }
 
 bool HttpServer::Start(const std::string& address, std::string* error) {
-  const char* options[] = {"listening_ports", address.c_str(), "num_threads", "4",
-                           "request_timeout_ms", "10000", nullptr};
+  const char* options[] = {"listening_ports",    address.c_str(), "num_threads", "4",
+                           "request_timeout_ms", "10000",         nullptr};
   mg_callbacks callbacks{};
   ctx_ = mg_start(&callbacks, nullptr, options);
   if (ctx_ == nullptr) {

@@ -4,13 +4,13 @@
 // behind a TLS proxy. Thread-safety: serves on its own threads; Start/Stop from one thread.
 #pragma once
 
+#include <prometheus/collectable.h>
+
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <prometheus/collectable.h>
 
 struct mg_context;
 struct mg_connection;

@@ -15,8 +15,8 @@ PipelineMetrics::PipelineMetrics() : registry_(std::make_shared<prometheus::Regi
                       .Help("Rejected input messages by reason")
                       .Register(*registry_);
   for (int i = 0; i < kRejectReasonCount; ++i) {
-    rejects_[i] = &rejects.Add(
-        {{"reason", std::string(RejectReasonName(static_cast<RejectReason>(i)))}});
+    rejects_[i] =
+        &rejects.Add({{"reason", std::string(RejectReasonName(static_cast<RejectReason>(i)))}});
   }
   delay_ = &prometheus::BuildHistogram()
                 .Name("adwatch_event_delay_seconds")

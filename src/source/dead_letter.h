@@ -4,13 +4,13 @@
 // and never blocks or stops the pipeline. Thread-safety: Send from one thread.
 #pragma once
 
+#include <librdkafka/rdkafka.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <librdkafka/rdkafka.h>
 
 #include "core/log.h"
 #include "source/input_record.h"

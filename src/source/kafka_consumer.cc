@@ -79,19 +79,19 @@ KafkaConsumer::~KafkaConsumer() {
 }
 
 void KafkaConsumer::RebalanceTrampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
-                                        rd_kafka_topic_partition_list_t* partitions,
-                                        void* opaque) {
+                                        rd_kafka_topic_partition_list_t* partitions, void* opaque) {
   (void)rk;
   static_cast<KafkaConsumer*>(opaque)->Rebalance(err, partitions);
 }
 
-void KafkaConsumer::Rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions) {
+void KafkaConsumer::Rebalance(rd_kafka_resp_err_t err,
+                              rd_kafka_topic_partition_list_t* partitions) {
   const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk_), "COOPERATIVE") == 0;
   const std::vector<std::int32_t> parts = Partitions(partitions);
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     for (std::int32_t p : parts) assigned_.try_emplace(p, -1);
-    Log(LogLevel::kInfo, "partitions_assigned", {{"count", std::to_string(parts.size())},
-                                                 {"total", std::to_string(assigned_.size())}});
+    Log(LogLevel::kInfo, "partitions_assigned",
+        {{"count", std::to_string(parts.size())}, {"total", std::to_string(assigned_.size())}});
     if (on_assigned_) on_assigned_(parts);
     if (cooperative) {
       rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_, partitions);

@@ -5,6 +5,8 @@
 // Thread-safety: all calls from one thread; the rebalance callbacks run inside Poll.
 #pragma once
 
+#include <librdkafka/rdkafka.h>
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -13,8 +15,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <librdkafka/rdkafka.h>
 
 #include "core/log.h"
 #include "source/input_record.h"
@@ -35,8 +35,7 @@ class KafkaConsumer {
   using PartitionsCallback = std::function<void(const std::vector<std::int32_t>&)>;
 
   /// Creates the consumer and subscribes. nullptr and `error` on bad properties.
-  static std::unique_ptr<KafkaConsumer> Create(const ConsumerOptions& options,
-                                               std::string* error);
+  static std::unique_ptr<KafkaConsumer> Create(const ConsumerOptions& options, std::string* error);
   ~KafkaConsumer();
   KafkaConsumer(const KafkaConsumer&) = delete;
   KafkaConsumer& operator=(const KafkaConsumer&) = delete;

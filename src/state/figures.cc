@@ -16,10 +16,9 @@ Figures::Figures(std::size_t entity_slots, std::size_t theme_slots, std::size_t 
       corrections(entity_slots) {}
 
 RegistryFigures& Figures::Registry(const std::string& name) {
-  auto it = std::lower_bound(registries.begin(), registries.end(), name,
-                             [](const RegistryFigures& r, const std::string& n) {
-                               return r.registry < n;
-                             });
+  auto it = std::lower_bound(
+      registries.begin(), registries.end(), name,
+      [](const RegistryFigures& r, const std::string& n) { return r.registry < n; });
   if (it == registries.end() || it->registry != name) {
     RegistryFigures r;
     r.registry = name;

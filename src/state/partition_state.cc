@@ -58,7 +58,8 @@ Outcome PartitionState::ApplyObservation(const Observation& obs, EpochSeconds wa
   if (obs.status == AdStatus::kPresent) {
     ad.delivery_start = obs.delivery_start.value_or(ad.delivery_start);
     ad.delivery_stop = obs.delivery_stop.value_or(kNever);
-    if (obs.spend) ApplySpend(ad, *obs.spend, obs.observed_at, std::max(watermark, obs.observed_at));
+    if (obs.spend)
+      ApplySpend(ad, *obs.spend, obs.observed_at, std::max(watermark, obs.observed_at));
   }
   tracker_.RecordSighting(obs, ad.presence);
   return late ? Outcome::kLate : Outcome::kApplied;
@@ -67,10 +68,11 @@ Outcome PartitionState::ApplyObservation(const Observation& obs, EpochSeconds wa
 void PartitionState::ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeconds t,
                                 EpochSeconds watermark) {
   EpochSeconds t0 = ad.spend_seen_at;
-  if (t0 == kNever) t0 = ad.delivery_start != kNever && ad.delivery_start < t ? ad.delivery_start : t;
+  if (t0 == kNever)
+    t0 = ad.delivery_start != kNever && ad.delivery_start < t ? ad.delivery_start : t;
   const SpendRange before = ad.spend_seen_at == kNever ? SpendRange{} : ad.spend;
-  const Amounts delta{{spend.lower - before.lower, spend.upper - before.upper,
-                       spend.Mid() - before.Mid()}};
+  const Amounts delta{
+      {spend.lower - before.lower, spend.upper - before.upper, spend.Mid() - before.Mid()}};
   ad.spend = spend;
   ad.spend_seen_at = t;
 
@@ -139,8 +141,7 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
     }
     const bool started = ad.delivery_start == kNever || ad.delivery_start <= watermark;
     const bool running = ad.delivery_stop == kNever || watermark < ad.delivery_stop + 86400;
-    if (watermark != kNever && started && running &&
-        ad.presence.presence != Presence::kRemoved) {
+    if (watermark != kNever && started && running && ad.presence.presence != Presence::kRemoved) {
       if (ad.themes == 0) ++f.Active(e, none_theme);
       for (std::size_t th = 0; th < options_->theme_count; ++th) {
         if (ad.themes >> th & 1U) ++f.Active(e, th);

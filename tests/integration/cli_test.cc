@@ -75,7 +75,8 @@ TEST(Cli, RunConsumesAReplayedSimulationAndStopsGracefully) {
 
   const std::string file = "/tmp/adwatch-it-sim.jsonl";
   std::string out, err;
-  ASSERT_EQ(RunAdwatch({"simulate", "--out", file, "--ads", "60", "--seed", "11"}, "", &out, &err), 0)
+  ASSERT_EQ(RunAdwatch({"simulate", "--out", file, "--ads", "60", "--seed", "11"}, "", &out, &err),
+            0)
       << err;
   long long observations = 0, crawl_ends = 0;
   {
@@ -101,7 +102,8 @@ TEST(Cli, RunConsumesAReplayedSimulationAndStopsGracefully) {
   EXPECT_EQ(EventsTotal(s), expected);
   EXPECT_EQ(s.at(SampleKey("adwatch_events_total", {{"outcome", "rejected"}})), 0);
   EXPECT_EQ(HttpGet(port, "/readyz").status, 200);
-  EXPECT_GT(s.at(SampleKey("adwatch_spend_gbp", {{"party", "Conservative"}, {"bound", "lower"}})), 0);
+  EXPECT_GT(s.at(SampleKey("adwatch_spend_gbp", {{"party", "Conservative"}, {"bound", "lower"}})),
+            0);
 
   run.Signal(SIGTERM);
   EXPECT_EQ(run.Wait(30), 0) << run.Stderr();
@@ -114,12 +116,12 @@ TEST(Cli, RunConsumesAReplayedSimulationAndStopsGracefully) {
 // The README's first command ends in this: a demo whose /metrics shows spend for every main
 // party and each of the three themes.
 TEST(Cli, DemoShowsSpendForEveryMainPartyAndTheme) {
-  Subprocess demo({"demo", "--duration", "90", "--speed", "200000", "--ads", "300", "--listen",
-                   "127.0.0.1:0"});
+  Subprocess demo(
+      {"demo", "--duration", "90", "--speed", "200000", "--ads", "300", "--listen", "127.0.0.1:0"});
   const int port = PortFrom(demo.WaitForLine("metrics at", 30));
   ASSERT_GT(port, 0) << demo.Stdout() << demo.Stderr();
-  const std::vector<std::string> parties = {"Conservative", "Labour", "Liberal Democrats", "SNP",
-                                            "Green", "Brexit Party", "Plaid Cymru"};
+  const std::vector<std::string> parties = {
+      "Conservative", "Labour", "Liberal Democrats", "SNP", "Green", "Brexit Party", "Plaid Cymru"};
   const std::vector<std::string> themes = {"brexit", "nhs", "tactical_voting"};
   auto all_present = [&](const Samples& s) {
     for (const auto& p : parties) {

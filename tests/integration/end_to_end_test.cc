@@ -128,21 +128,25 @@ TEST_F(EndToEnd, EveryFigureEqualsTheOracleInPence) {
     const std::string party = EntityName(e);
     for (int b = 0; b < 3; ++b) {
       const auto bi = static_cast<size_t>(b);
-      EXPECT_EQ(Pence(s.at(SampleKey("adwatch_spend_gbp", {{"party", party}, {"bound", kBounds[b]}}))),
-                expected.campaign_to_date[e][bi])
+      EXPECT_EQ(
+          Pence(s.at(SampleKey("adwatch_spend_gbp", {{"party", party}, {"bound", kBounds[b]}}))),
+          expected.campaign_to_date[e][bi])
           << party << " " << kBounds[b];
       total_ctd += expected.campaign_to_date[e][bi];
       for (size_t w = 0; w < config_.windows.size(); ++w) {
         const std::string window = config_.windows[w].name;
-        EXPECT_EQ(Pence(s.at(SampleKey("adwatch_spend_window_gbp",
-                                       {{"party", party}, {"window", window}, {"bound", kBounds[b]}}))),
-                  expected.window[e][w][bi])
+        EXPECT_EQ(
+            Pence(s.at(SampleKey("adwatch_spend_window_gbp",
+                                 {{"party", party}, {"window", window}, {"bound", kBounds[b]}}))),
+            expected.window[e][w][bi])
             << party << " " << window << " " << kBounds[b];
         for (size_t th = 0; th <= config_.themes.size(); ++th) {
-          EXPECT_EQ(Pence(s.at(SampleKey("adwatch_theme_spend_window_gbp",
-                                         {{"party", party}, {"theme", ThemeName(th)},
-                                          {"window", window}, {"bound", kBounds[b]}}))),
-                    expected.theme_window[e][th][w][bi])
+          EXPECT_EQ(
+              Pence(s.at(SampleKey("adwatch_theme_spend_window_gbp", {{"party", party},
+                                                                      {"theme", ThemeName(th)},
+                                                                      {"window", window},
+                                                                      {"bound", kBounds[b]}}))),
+              expected.theme_window[e][th][w][bi])
               << party << " " << ThemeName(th) << " " << window << " " << kBounds[b];
         }
       }
@@ -171,8 +175,8 @@ TEST_F(EndToEnd, BadInputIsCountedAndGoodMessagesAfterItAreApplied) {
   const std::string party = config_.entities[0].name;
   auto obs = [&](const std::string& id, const std::string& at, const std::string& lower,
                  const std::string& extra_ad = "", const std::string& extra = "") {
-    return "{\"registry\":\"meta\",\"observed_at\":\"" + at + "\"" + extra +
-           ",\"ad\":{\"id\":\"" + id + "\",\"page_id\":\"" + page +
+    return "{\"registry\":\"meta\",\"observed_at\":\"" + at + "\"" + extra + ",\"ad\":{\"id\":\"" +
+           id + "\",\"page_id\":\"" + page +
            "\",\"page_name\":\"Page\",\"spend\":{\"lower_bound\":\"" + lower +
            "\",\"upper_bound\":\"4999\"}" + extra_ad + "}}";
   };
@@ -183,7 +187,8 @@ TEST_F(EndToEnd, BadInputIsCountedAndGoodMessagesAfterItAreApplied) {
   const std::vector<Bad> bad = {
       {"{\"kind\":\"observation\",\"registry\":\"me", "malformed_json"},
       {std::string(1000000, '['), "too_deep"},
-      {"{\"registry\":\"meta\",\"observed_at\":\"2019-12-09T06:00:00Z\",\"ad\":{\"id\":\"1\",\"page_name\":\"\xff\xfe\"}}",
+      {"{\"registry\":\"meta\",\"observed_at\":\"2019-12-09T06:00:00Z\",\"ad\":{\"id\":\"1\","
+       "\"page_name\":\"\xff\xfe\"}}",
        "bad_encoding"},
       {obs("2", "2019-12-09T06:00:00Z", "123456789012345678901234567890"), "bad_amount"},
       {obs("3", "2019-12-09T06:00:00Z", "1e5"), "bad_amount"},
@@ -207,10 +212,12 @@ TEST_F(EndToEnd, BadInputIsCountedAndGoodMessagesAfterItAreApplied) {
     want[b.reason] += 1;
   }
   // Control characters and quotes in an advertiser name are fine: applied, not rejected.
-  ASSERT_TRUE(replayer_->SendToPartition(
-      obs("101", "2019-12-09T06:30:00Z", "0", ",\"bylines\":\"Evil \\\"quoted\\\" \\u0001\\n name\""),
-      0, "meta:101"));
-  ASSERT_TRUE(replayer_->SendToPartition(obs("100", "2019-12-09T07:00:00Z", "1000"), 0, "meta:100"));
+  ASSERT_TRUE(
+      replayer_->SendToPartition(obs("101", "2019-12-09T06:30:00Z", "0",
+                                     ",\"bylines\":\"Evil \\\"quoted\\\" \\u0001\\n name\""),
+                                 0, "meta:101"));
+  ASSERT_TRUE(
+      replayer_->SendToPartition(obs("100", "2019-12-09T07:00:00Z", "1000"), 0, "meta:100"));
   ASSERT_TRUE(replayer_->Flush(30000));
   WaitHandled(static_cast<double>(bad.size()) + 3);
 
@@ -256,7 +263,6 @@ TEST_F(EndToEnd, BadInputIsCountedAndGoodMessagesAfterItAreApplied) {
   std::string out;
   EXPECT_EQ(testing::PromtoolCheckMetrics(text, &out), 0) << out;
   EXPECT_EQ(HttpGet(monitor_->port(), "/healthz").status, 200);
-
 }
 
 }  // namespace

@@ -128,14 +128,16 @@ std::vector<GeneratedMessage> GenerateStream(const Config& config, const StreamO
       if (m.upper) spend += ",\"upper_bound\":\"" + std::to_string(*m.upper) + "\"";
       spend += "}";
       std::string stop;
-      if (c >= p.last_crawl) stop = ",\"ad_delivery_stop_time\":\"" + DateOf(o.start + p.last_crawl * 21600LL) + "\"";
-      m.value = std::string("{\"kind\":\"observation\",\"registry\":\"meta\",\"observed_at\":\"") +
-                Iso(m.observed_at) + "\",\"crawl_id\":\"" + crawl_id +
-                "\",\"scope\":\"GB\",\"lookup\":\"listing\",\"status\":\"present\",\"ad\":{\"id\":\"" +
-                p.id + "\",\"page_id\":\"" + p.page_id + "\",\"page_name\":\"" + p.page_name +
-                "\",\"bylines\":\"" + p.bylines + "\",\"ad_creative_bodies\":[\"" + p.text +
-                "\"],\"ad_delivery_start_time\":\"" + DateOf(p.delivery_start) +
-                "\"" + stop + ",\"currency\":\"GBP\",\"spend\":" + spend + "}}";
+      if (c >= p.last_crawl)
+        stop = ",\"ad_delivery_stop_time\":\"" + DateOf(o.start + p.last_crawl * 21600LL) + "\"";
+      m.value =
+          std::string("{\"kind\":\"observation\",\"registry\":\"meta\",\"observed_at\":\"") +
+          Iso(m.observed_at) + "\",\"crawl_id\":\"" + crawl_id +
+          "\",\"scope\":\"GB\",\"lookup\":\"listing\",\"status\":\"present\",\"ad\":{\"id\":\"" +
+          p.id + "\",\"page_id\":\"" + p.page_id + "\",\"page_name\":\"" + p.page_name +
+          "\",\"bylines\":\"" + p.bylines + "\",\"ad_creative_bodies\":[\"" + p.text +
+          "\"],\"ad_delivery_start_time\":\"" + DateOf(p.delivery_start) + "\"" + stop +
+          ",\"currency\":\"GBP\",\"spend\":" + spend + "}}";
       (p.late ? late_out : crawl_msgs).push_back(m);
       if (roll(10) == 0) crawl_msgs.push_back(m);  // duplicate delivery
     }
@@ -144,14 +146,15 @@ std::vector<GeneratedMessage> GenerateStream(const Config& config, const StreamO
                 return a.observed_at < b.observed_at;
               });
     // Reorder a few neighbours: the older sighting arrives second and is stale.
-    for (size_t k = 1; k + 1 < crawl_msgs.size(); k += 9) std::swap(crawl_msgs[k], crawl_msgs[k + 1]);
+    for (size_t k = 1; k + 1 < crawl_msgs.size(); k += 9)
+      std::swap(crawl_msgs[k], crawl_msgs[k + 1]);
     out.insert(out.end(), crawl_msgs.begin(), crawl_msgs.end());
     GeneratedMessage end;
     end.crawl_end = true;
     end.value = std::string("{\"kind\":\"crawl_end\",\"registry\":\"meta\",\"crawl_id\":\"") +
                 crawl_id + "\",\"scope\":\"GB\",\"started_at\":\"" + Iso(crawl_start) +
-                "\",\"completed_at\":\"" + Iso(crawl_start + 3600) + "\",\"ads_listed\":" +
-                std::to_string(crawl_msgs.size()) + "}";
+                "\",\"completed_at\":\"" + Iso(crawl_start + 3600) +
+                "\",\"ads_listed\":" + std::to_string(crawl_msgs.size()) + "}";
     out.push_back(end);
   }
   // Late ads: every sighting arrives after the whole stream, far behind the watermark.
@@ -184,8 +187,9 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
   Expected ex;
   ex.campaign_to_date.assign(entities, {0, 0, 0});
   ex.window.assign(entities, std::vector<std::array<long long, 3>>(windows, {0, 0, 0}));
-  ex.theme_window.assign(entities, std::vector<std::vector<std::array<long long, 3>>>(
-                                       themes, std::vector<std::array<long long, 3>>(windows, {0, 0, 0})));
+  ex.theme_window.assign(entities,
+                         std::vector<std::vector<std::array<long long, 3>>>(
+                             themes, std::vector<std::array<long long, 3>>(windows, {0, 0, 0})));
   ex.open_ended.assign(entities, 0);
   ex.corrections.assign(entities, 0);
 
@@ -212,9 +216,12 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
     if (a.seen && m.observed_at <= a.last) continue;  // duplicate or stale
     const long long lo = *m.lower * 100, up = (m.upper ? *m.upper : *m.lower) * 100;
     const long long t = m.observed_at;
-    long long t0 = a.seen ? a.at : (m.delivery_start && *m.delivery_start < t ? *m.delivery_start : t);
-    Inc inc{t0, t, {lo - a.lo, up - a.up, (lo + up) / 2 - (a.lo + a.up) / 2}, m.entity_slot, m.themes};
-    if (inc.d[0] < 0 || inc.d[1] < 0 || inc.d[2] < 0) ++ex.corrections[static_cast<size_t>(m.entity_slot)];
+    long long t0 =
+        a.seen ? a.at : (m.delivery_start && *m.delivery_start < t ? *m.delivery_start : t);
+    Inc inc{
+        t0, t, {lo - a.lo, up - a.up, (lo + up) / 2 - (a.lo + a.up) / 2}, m.entity_slot, m.themes};
+    if (inc.d[0] < 0 || inc.d[1] < 0 || inc.d[2] < 0)
+      ++ex.corrections[static_cast<size_t>(m.entity_slot)];
     incs.push_back(inc);
     a.seen = true;
     a.last = t;

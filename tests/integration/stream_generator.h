@@ -48,7 +48,7 @@ struct Expected {
   std::vector<std::vector<std::array<long long, 3>>> window;
   // [entity slot][theme slot][window][bound]
   std::vector<std::vector<std::vector<std::array<long long, 3>>>> theme_window;
-  std::vector<long long> open_ended;  // [entity slot]
+  std::vector<long long> open_ended;   // [entity slot]
   std::vector<long long> corrections;  // [entity slot]
 };
 Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessage>& messages);

@@ -26,7 +26,8 @@ HttpResponse HttpGet(int port, const std::string& path) {
     ::close(fd);
     return r;
   }
-  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  const std::string req =
+      "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   if (::send(fd, req.data(), req.size(), 0) < 0) {
     ::close(fd);
     return r;
@@ -34,7 +35,8 @@ HttpResponse HttpGet(int port, const std::string& path) {
   std::string raw;
   std::array<char, 65536> buf;
   ssize_t n;
-  while ((n = ::recv(fd, buf.data(), buf.size(), 0)) > 0) raw.append(buf.data(), static_cast<size_t>(n));
+  while ((n = ::recv(fd, buf.data(), buf.size(), 0)) > 0)
+    raw.append(buf.data(), static_cast<size_t>(n));
   ::close(fd);
   if (raw.size() < 12) return r;
   r.status = std::stoi(raw.substr(9, 3));

@@ -38,8 +38,9 @@ std::string Get(int port, const std::string& path) {
 
 Config TwoPartyConfig() {
   Config c;
-  c.entities = {{"Labour", EntityType::kParty, 1950000000, {}, {}, {}, {}, {}},
-                {"People's Vote", EntityType::kNonPartyCampaigner, std::nullopt, {}, {}, {}, {}, {}}};
+  c.entities = {
+      {"Labour", EntityType::kParty, 1950000000, {}, {}, {}, {}, {}},
+      {"People's Vote", EntityType::kNonPartyCampaigner, std::nullopt, {}, {}, {}, {}, {}}};
   c.themes = {{"brexit", {"brexit"}, {}}};
   c.windows = {{"1h", 3600}};
   return c;
@@ -72,7 +73,9 @@ TEST(HttpServerTest, ServesMetricsHealthAndReadinessOnAnEphemeralPort) {
 
   const std::string m = Get(server.port(), "/metrics");
   EXPECT_EQ(m.substr(0, 3), "200");
-  EXPECT_NE(m.find("adwatch_spend_gbp{party=\"Labour\",bound=\"lower\"} 123.45\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("adwatch_spend_gbp{party=\"Labour\",bound=\"lower\"} 123.45\n"),
+            std::string::npos)
+      << m;
   EXPECT_NE(m.find("adwatch_spend_limit_gbp{party=\"Labour\"} 19500000\n"), std::string::npos);
   EXPECT_NE(m.find("adwatch_party_info{party=\"People's Vote\",type=\"non_party_campaigner\"} 1"),
             std::string::npos);

@@ -51,7 +51,7 @@ TEST(SpreadTest, SharesOfAdjacentIntervalsAddUpExactly) {
   Pence sum = 0;
   for (EpochSeconds a = 0; a < t + 5000; a += 3600) sum += SpreadWithin(d, t0, t, a, a + 3600);
   EXPECT_EQ(sum, d);
-  EXPECT_EQ(SpreadUpTo(100, 0, 3, 1), 33);   // floor(100/3)
+  EXPECT_EQ(SpreadUpTo(100, 0, 3, 1), 33);    // floor(100/3)
   EXPECT_EQ(SpreadUpTo(-100, 0, 3, 1), -34);  // floor for corrections
   EXPECT_EQ(SpreadUpTo(100, 10, 10, 9), 0);   // zero-length: all at t
   EXPECT_EQ(SpreadUpTo(100, 10, 10, 10), 100);
