@@ -8,7 +8,7 @@
 #include <string>
 
 #include "bench_data.h"
-#include "decode/rapidjson.h"
+#include "core/rapidjson.h"
 
 namespace adwatch::bench {
 namespace {

@@ -10,19 +10,10 @@
 
 #include "core/time.h"
 #include "decode/decoder.h"
-#include "decode/rapidjson.h"  // the decoder's RapidJSON configuration, so all uses agree
+#include "core/rapidjson.h"
 #include "enrich/attributor.h"
 #include "enrich/theme_classifier.h"
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wconversion"
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wsign-conversion"
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wclass-memaccess"
-#include <rapidjson/document.h>
-#pragma GCC diagnostic pop
 
 namespace adwatch {
 namespace {

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <string>
 
-#include "decode/rapidjson.h"
+#include "core/rapidjson.h"
 #include "decode/raw_message.h"
 
 namespace adwatch {

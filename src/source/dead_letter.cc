@@ -1,5 +1,7 @@
 #include "source/dead_letter.h"
 
+#include "source/kafka_conf.h"
+
 namespace adwatch {
 
 std::unique_ptr<DeadLetterProducer> DeadLetterProducer::Create(
@@ -7,9 +9,7 @@ std::unique_ptr<DeadLetterProducer> DeadLetterProducer::Create(
     const std::vector<std::pair<std::string, std::string>>& properties, std::string* error) {
   std::unique_ptr<DeadLetterProducer> p(new DeadLetterProducer());
   p->topic_ = topic;
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char errstr[512];
-  std::vector<std::pair<std::string, std::string>> props = {
+  KafkaProperties props = {
       {"bootstrap.servers", brokers}, {"linger.ms", "50"}, {"message.max.bytes", "10000000"}};
   for (const auto& kv : properties) {
     // Consumer-only properties of the shared kafka section do not apply to a producer.
@@ -18,21 +18,12 @@ std::unique_ptr<DeadLetterProducer> DeadLetterProducer::Create(
       props.push_back(kv);
     }
   }
-  for (const auto& [key, value] : props) {
-    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) !=
-        RD_KAFKA_CONF_OK) {
-      *error = "dead-letter producer property " + key + ": " + errstr;
-      rd_kafka_conf_destroy(conf);
-      return nullptr;
-    }
-  }
+  rd_kafka_conf_t* conf = MakeKafkaConf(props, "dead-letter producer", error);
+  if (conf == nullptr) return nullptr;
   rd_kafka_conf_set_opaque(conf, p.get());
   rd_kafka_conf_set_dr_msg_cb(conf, &DeadLetterProducer::OnDelivery);
-  p->rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-  if (p->rk_ == nullptr) {
-    *error = std::string("cannot create dead-letter producer: ") + errstr;
-    return nullptr;
-  }
+  p->rk_ = NewKafkaClient(RD_KAFKA_PRODUCER, conf, "dead-letter producer", error);
+  if (p->rk_ == nullptr) return nullptr;
   return p;
 }
 

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/log.h"
+#include "source/kafka_conf.h"
 
 namespace adwatch {
 namespace {
@@ -21,9 +22,7 @@ std::unique_ptr<KafkaConsumer> KafkaConsumer::Create(const ConsumerOptions& opti
                                                      std::string* error) {
   std::unique_ptr<KafkaConsumer> c(new KafkaConsumer());
   c->topic_ = options.topic;
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char errstr[512];
-  std::vector<std::pair<std::string, std::string>> props = {
+  KafkaProperties props = {
       {"bootstrap.servers", options.brokers},
       {"group.id", options.group},
       {"client.id", "adwatch"},
@@ -44,23 +43,15 @@ std::unique_ptr<KafkaConsumer> KafkaConsumer::Create(const ConsumerOptions& opti
   for (const auto& [key, value] : props) {
     if (key == "auto.offset.reset" && (value == "latest" || value == "largest" || value == "end")) {
       *error = "auto.offset.reset=" + value + " would silently skip data; not allowed";
-      rd_kafka_conf_destroy(conf);
-      return nullptr;
-    }
-    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) !=
-        RD_KAFKA_CONF_OK) {
-      *error = "kafka property " + key + ": " + errstr;
-      rd_kafka_conf_destroy(conf);
       return nullptr;
     }
   }
+  rd_kafka_conf_t* conf = MakeKafkaConf(props, "consumer", error);
+  if (conf == nullptr) return nullptr;
   rd_kafka_conf_set_opaque(conf, c.get());
   rd_kafka_conf_set_rebalance_cb(conf, &KafkaConsumer::RebalanceTrampoline);
-  c->rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
-  if (c->rk_ == nullptr) {
-    *error = std::string("cannot create Kafka consumer: ") + errstr;
-    return nullptr;
-  }
+  c->rk_ = NewKafkaClient(RD_KAFKA_CONSUMER, conf, "consumer", error);
+  if (c->rk_ == nullptr) return nullptr;
   rd_kafka_poll_set_consumer(c->rk_);
   rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(topics, options.topic.c_str(), RD_KAFKA_PARTITION_UA);

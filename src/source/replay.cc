@@ -5,7 +5,8 @@
 #include <cstdio>
 #include <thread>
 
-#include "source/replay_rapidjson.h"
+#include "core/rapidjson.h"
+#include "source/kafka_conf.h"
 
 namespace adwatch {
 namespace {
@@ -17,29 +18,6 @@ std::string_view StringMember(const rapidjson::Value& object, const char* name) 
   const auto it = object.FindMember(name);
   if (it == object.MemberEnd() || !it->value.IsString()) return {};
   return {it->value.GetString(), it->value.GetStringLength()};
-}
-
-bool SetConf(rd_kafka_conf_t* conf, const std::string& name, const std::string& value,
-             std::string* error) {
-  char errstr[512] = {0};
-  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof(errstr)) !=
-      RD_KAFKA_CONF_OK) {
-    *error = "replay: kafka property " + name + ": " + errstr;
-    return false;
-  }
-  return true;
-}
-
-// librdkafka's own log lines, as logfmt on stderr (one event a line).
-void LogfmtLog(const rd_kafka_t* /*rk*/, int level, const char* fac, const char* buf) {
-  std::string msg;
-  for (const char* c = buf; *c != '\0'; ++c) {
-    if (*c == '"' || *c == '\\') msg.push_back('\\');
-    msg.push_back(*c == '\n' ? ' ' : *c);
-  }
-  const char* name = level <= 3 ? "error" : level <= 4 ? "warn" : level <= 6 ? "info" : "debug";
-  std::fprintf(stderr, "level=%s component=replay facility=%s msg=\"%s\"\n", name, fac,
-               msg.c_str());
 }
 
 }  // namespace
@@ -92,35 +70,19 @@ std::unique_ptr<Replayer> Replayer::Create(const ReplayOptions& options, std::st
   std::unique_ptr<Replayer> replayer(new Replayer());
   replayer->options_ = options;
 
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  const std::vector<std::pair<std::string, std::string>> defaults = {
+  KafkaProperties properties = {
       {"bootstrap.servers", options.brokers}, {"client.id", "adwatch-replay"},
       {"enable.idempotence", "true"},         {"linger.ms", "5"},
       {"partitioner", "murmur2_random"},      {"queue.buffering.max.messages", "200000"},
   };
-  for (const auto& [name, value] : defaults) {
-    if (!SetConf(conf, name, value, error)) {
-      rd_kafka_conf_destroy(conf);
-      return nullptr;
-    }
-  }
-  for (const auto& [name, value] : options.properties) {
-    if (!SetConf(conf, name, value, error)) {
-      rd_kafka_conf_destroy(conf);
-      return nullptr;
-    }
-  }
+  properties.insert(properties.end(), options.properties.begin(), options.properties.end());
+  rd_kafka_conf_t* conf = MakeKafkaConf(properties, "replay", error);
+  if (conf == nullptr) return nullptr;
   rd_kafka_conf_set_dr_msg_cb(conf, &Replayer::OnDelivery);
-  rd_kafka_conf_set_log_cb(conf, LogfmtLog);
   rd_kafka_conf_set_opaque(conf, replayer.get());
 
-  char errstr[512] = {0};
-  replayer->rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-  if (replayer->rk_ == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    *error = std::string("replay: cannot create producer: ") + errstr;
-    return nullptr;
-  }
+  replayer->rk_ = NewKafkaClient(RD_KAFKA_PRODUCER, conf, "replay", error);
+  if (replayer->rk_ == nullptr) return nullptr;
   replayer->rkt_ = rd_kafka_topic_new(replayer->rk_, options.topic.c_str(), nullptr);
   if (replayer->rkt_ == nullptr) {
     *error = "replay: cannot create topic handle for " + options.topic + ": " +

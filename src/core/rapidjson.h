@@ -1,8 +1,11 @@
-// Private to the replay path: RapidJSON with its assertions made non-fatal (malformed input must
-// never abort the process) and its warnings silenced.
+// The one place RapidJSON is included (reader, DOM, error messages), so every use agrees on its
+// configuration: assertions made non-fatal (malformed input must never abort the process) and
+// the library's own warnings silenced.
 #pragma once
 
 #ifndef RAPIDJSON_ASSERT
+// RapidJSON 1.1.0 asserts internal invariants, one of which ("error can only be assigned once")
+// is reachable from malformed input in the iterative parser. Never abort on input.
 #define RAPIDJSON_ASSERT(x) static_cast<void>(0)
 #endif
 
@@ -15,4 +18,5 @@
 #pragma GCC diagnostic ignored "-Wclass-memaccess"
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
 #pragma GCC diagnostic pop
