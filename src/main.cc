@@ -57,7 +57,15 @@ int main(int argc, char** argv) {
   run->add_option("--topic", topic, "Observations topic (overrides the config)");
   run->add_option("--group", group, "Consumer group id (overrides the config)");
   run->add_option("--listen", listen, "Metrics listener host:port (overrides the config)");
-  run->add_option("--state", state_dir, "State directory (overrides the config)");
+  run->add_option("--state", state_dir, "State directory (overrides the config); empty: in memory");
+  adwatch::MonitorOptions monitor_options;
+  run->add_flag("--rebuild-state", monitor_options.rebuild_state,
+                "Discard the state directory and rebuild every partition from the input topic");
+  std::string on_out_of_range = "incident";
+  run->add_option("--on-out-of-range", on_out_of_range,
+                  "incident: stop the partition until the operator chooses (default); rebuild: "
+                  "replay it from the earliest retained offset")
+      ->check(CLI::IsMember({"incident", "rebuild"}));
 
   // demo
   auto* demo =
@@ -132,7 +140,8 @@ int main(int argc, char** argv) {
     if (!group.empty()) config.kafka.group = group;
     if (!listen.empty()) config.listen = listen;
     if (!state_dir.empty()) config.state_dir = state_dir;
-    return adwatch::RunCommand(config, g_stop, std::cerr);
+    monitor_options.rebuild_out_of_range = on_out_of_range == "rebuild";
+    return adwatch::RunCommand(config, monitor_options, g_stop, std::cerr);
   }
   if (*demo) return adwatch::DemoCommand(demo_options, g_stop, std::cout, std::cerr);
   if (*kafka) {

@@ -61,7 +61,7 @@ void PrintSummary(std::ostream& out, Pipeline& pipeline, const FiguresCollector&
   s +=
       "watermark " + (f.watermark ? FormatTimestamp(*f.watermark) : std::string("-")) + "   " +
       std::to_string(static_cast<long long>(events_per_second)) + " events/s   rejected " +
-      std::to_string(static_cast<long long>(pipeline.metrics().outcome_count(Outcome::kRejected))) +
+      std::to_string(f.outcomes[static_cast<int>(Outcome::kRejected)]) +
       "\n\n";
   char row[256];
   std::snprintf(row, sizeof row, "%-26s %12s %12s %12s %12s %8s\n", "party (mid estimate)",
@@ -137,9 +137,7 @@ int DemoCommand(const DemoOptions& options, const std::atomic<bool>& stop, std::
   double last_events = 0;
   auto events = [&] {
     double n = 0;
-    for (int o = 0; o < kOutcomeCount; ++o) {
-      n += monitor->pipeline().metrics().outcome_count(static_cast<Outcome>(o));
-    }
+    for (std::int64_t c : monitor->pipeline().Snapshot().outcomes) n += static_cast<double>(c);
     return n;
   };
   const auto interval = std::chrono::seconds(tty ? 1 : 5);

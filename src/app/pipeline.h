@@ -1,13 +1,19 @@
 // The processing pipeline for one input message: decode → attribute → classify → state
-// (ledger, windows, registry) → counters. Source-agnostic: the Kafka consumer, the benchmark
-// and tests feed it InputRecords.
-// Thread-safety: Process is called from one thread; Snapshot, metrics and collectors may be
-// used from any thread (state is guarded by an internal mutex).
+// (ledger, windows, registry) → outcome counts, plus the durable side: checkpoints of every
+// partition's state together with the input offset it reflects, and restore on assignment.
+// Source-agnostic: the Kafka consumer, the benchmark and tests feed it InputRecords.
+// Thread-safety: Process, Checkpoint, Restore and Drop are called from one thread (the
+// consumer's); Snapshot, metrics and collectors may be used from any thread (state is guarded by
+// an internal mutex).
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 
 #include "config/config.h"
 #include "core/log.h"
@@ -20,6 +26,7 @@
 #include "export/pipeline_metrics.h"
 #include "source/input_record.h"
 #include "state/monitor_state.h"
+#include "store/state_store.h"
 
 namespace adwatch {
 
@@ -35,15 +42,37 @@ class Pipeline {
   using RejectSink = std::function<void(const InputRecord&, const Rejection&)>;
   void SetRejectSink(RejectSink sink) { reject_sink_ = std::move(sink); }
 
+  // ---- Durability ----
+  /// Opens the state store in `dir`. False with `error` (corruption, fingerprint mismatch, I/O).
+  bool OpenStore(const std::string& dir, StateStore::OpenMode mode, std::string* error);
+  bool durable() const { return store_ != nullptr; }
+  /// Restores a newly assigned partition and returns the input offset to resume from; nullopt
+  /// when there is no stored state for it (the caller replays it from the earliest offset).
+  /// A stored state that fails its checksums is an error (`error` set, nullopt returned).
+  std::optional<std::int64_t> RestorePartition(std::int32_t partition, std::string* error);
+  /// Discards a partition's state in memory and in the store, to rebuild it from scratch.
+  bool ResetPartition(std::int32_t partition, std::string* error);
+  /// True when enough has changed since the last checkpoint (count or time).
+  bool CheckpointDue() const;
+  /// Persists every partition's changes and offsets in one transaction (all partitions, or
+  /// only `only`). Without a store it just resets the change sets. False with `error`.
+  bool Checkpoint(std::string* error, std::optional<std::int32_t> only = std::nullopt);
+  /// Next offset this pipeline has applied for a partition (-1 unknown).
+  std::int64_t next_offset(std::int32_t partition) const;
+  std::int64_t persisted_offset(std::int32_t partition) const;
+
   /// A consistent snapshot of every figure.
   Figures Snapshot() const;
-  /// Forgets a partition's state (revoked or lost).
+  /// Forgets a partition's state in memory (revoked or lost); the store keeps what it has.
   void DropPartition(std::int32_t partition);
   std::size_t ad_count() const;
 
   const Config& config() const { return config_; }
   PipelineMetrics& metrics() { return metrics_; }
   const std::shared_ptr<FiguresCollector>& collector() const { return collector_; }
+
+  /// What the stored bytes mean: format version and the config that shapes state.
+  static std::string StateFingerprint(const Config& config);
 
  private:
   class ConfigEnricher : public Enricher {
@@ -69,6 +98,12 @@ class Pipeline {
   std::shared_ptr<FiguresCollector> collector_;
   LogRateLimiter reject_log_{10};
   RejectSink reject_sink_;
+
+  std::unique_ptr<StateStore> store_;
+  std::map<std::int32_t, std::int64_t> next_offset_;       // applied
+  std::map<std::int32_t, std::int64_t> persisted_offset_;  // in the store
+  std::size_t since_checkpoint_ = 0;
+  std::chrono::steady_clock::time_point last_checkpoint_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace adwatch

@@ -147,6 +147,22 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
       out.push_back(b->Take());
     }
   }
+  {
+    FamilyBuilder events("adwatch_events_total", "Input messages by outcome",
+                         MetricType::Counter);
+    for (int o = 0; o < kOutcomeCount; ++o) {
+      events.Add({{"outcome", std::string(kOutcomeNames[o])}},
+                 static_cast<double>(f.outcomes[static_cast<std::size_t>(o)]));
+    }
+    FamilyBuilder rejects("adwatch_rejected_total", "Rejected input messages by reason",
+                          MetricType::Counter);
+    for (int r = 0; r < kRejectReasonCount; ++r) {
+      rejects.Add({{"reason", std::string(RejectReasonName(static_cast<RejectReason>(r)))}},
+                  static_cast<double>(f.rejects[static_cast<std::size_t>(r)]));
+    }
+    out.push_back(events.Take());
+    out.push_back(rejects.Take());
+  }
   FamilyBuilder watermark("adwatch_watermark_timestamp_seconds",
                           "Latest observed_at seen (event time)", MetricType::Gauge);
   if (f.watermark) watermark.Add({}, static_cast<double>(*f.watermark));

@@ -46,4 +46,42 @@ void CrawlTracker::Reconcile(std::uint32_t crawl, AdPresence& ad) {
   }
 }
 
+void CrawlTracker::Encode(ByteWriter& out) const {
+  out.U64(crawl_ids_.size());
+  for (const auto& [id, n] : crawl_ids_) {
+    out.Str(id);
+    out.U64(n);
+  }
+  out.U64(last_end_by_scope_.size());
+  for (const auto& [scope, t] : last_end_by_scope_) {
+    out.Str(scope);
+    out.I64(t);
+  }
+  out.U64(registries_.size());
+  for (const auto& [name, status] : registries_) {
+    out.Str(name);
+    out.I64(status.last_crawl_end);
+    out.I64(status.ads_listed.value_or(-1));
+  }
+}
+
+bool CrawlTracker::Decode(ByteReader& in) {
+  for (std::uint64_t n = in.U64(); in.ok() && n > 0; --n) {
+    std::string id = in.Str();
+    crawl_ids_[std::move(id)] = static_cast<std::uint32_t>(in.U64());
+  }
+  for (std::uint64_t n = in.U64(); in.ok() && n > 0; --n) {
+    std::string scope = in.Str();
+    last_end_by_scope_[std::move(scope)] = in.I64();
+  }
+  for (std::uint64_t n = in.U64(); in.ok() && n > 0; --n) {
+    std::string name = in.Str();
+    RegistryStatus& status = registries_[std::move(name)];
+    status.last_crawl_end = in.I64();
+    const std::int64_t listed = in.I64();
+    if (listed >= 0) status.ads_listed = listed;
+  }
+  return in.ok();
+}
+
 }  // namespace adwatch

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/bytes.h"
 #include "core/observation.h"
 
 namespace adwatch {
@@ -46,6 +47,10 @@ class CrawlTracker {
     EpochSeconds last_crawl_end = 0;
     std::optional<std::int64_t> ads_listed;
   };
+  /// Persisted form of everything the tracker knows (crawl ids, latest ends).
+  void Encode(ByteWriter& out) const;
+  bool Decode(ByteReader& in);
+
   /// Latest crawl_end per registry seen in this partition.
   const std::map<std::string, RegistryStatus, std::less<>>& registries() const {
     return registries_;

@@ -27,9 +27,8 @@ std::unique_ptr<KafkaConsumer> KafkaConsumer::Create(const ConsumerOptions& opti
       {"group.id", options.group},
       {"client.id", "adwatch"},
       {"enable.auto.offset.store", "false"},
-      {"enable.auto.commit", "true"},
-      {"auto.commit.interval.ms", "1000"},
-      {"auto.offset.reset", "earliest"},
+      {"enable.auto.commit", "false"},
+      {"auto.offset.reset", "error"},
       {"partition.assignment.strategy", "cooperative-sticky"},
       {"enable.partition.eof", "false"},
       // DOMAIN.md (librdkafka #3662): small prefetch queues stall consumers near 100-200k msg/s.
@@ -37,6 +36,8 @@ std::unique_ptr<KafkaConsumer> KafkaConsumer::Create(const ConsumerOptions& opti
       {"queued.max.messages.kbytes", "262144"},
       {"fetch.wait.max.ms", "100"},
       {"session.timeout.ms", "10000"},
+      // A rebalance waits this long for members that stopped polling (a dead or stopped one).
+      {"max.poll.interval.ms", "30000"},
       {"heartbeat.interval.ms", "1000"},
   };
   props.insert(props.end(), options.properties.begin(), options.properties.end());
@@ -65,6 +66,10 @@ std::unique_ptr<KafkaConsumer> KafkaConsumer::Create(const ConsumerOptions& opti
 }
 
 KafkaConsumer::~KafkaConsumer() {
+  // librdkafka 2.0.2 asserts when a cooperative-sticky consumer that never got an assignment is
+  // destroyed (librdkafka #4312, fixed in 2.3.0). Such a handle holds no partitions and no state:
+  // leave it to process exit.
+  if (!ever_assigned_) return;
   Close();
   if (rk_ != nullptr) rd_kafka_destroy(rk_);
 }
@@ -80,10 +85,17 @@ void KafkaConsumer::Rebalance(rd_kafka_resp_err_t err,
   const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk_), "COOPERATIVE") == 0;
   const std::vector<std::int32_t> parts = Partitions(partitions);
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    for (std::int32_t p : parts) assigned_.try_emplace(p, -1);
+    ever_assigned_ = true;
+    const std::vector<std::int64_t> offsets =
+        on_assigned_ ? on_assigned_(parts)
+                     : std::vector<std::int64_t>(parts.size(), RD_KAFKA_OFFSET_BEGINNING);
+    for (int i = 0; i < partitions->cnt; ++i) {
+      const auto n = static_cast<std::size_t>(i);
+      partitions->elems[i].offset = offsets[n];
+      assigned_[parts[n]] = offsets[n];
+    }
     Log(LogLevel::kInfo, "partitions_assigned",
         {{"count", std::to_string(parts.size())}, {"total", std::to_string(assigned_.size())}});
-    if (on_assigned_) on_assigned_(parts);
     if (cooperative) {
       rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_, partitions);
       if (e != nullptr) {
@@ -98,8 +110,7 @@ void KafkaConsumer::Rebalance(rd_kafka_resp_err_t err,
   const bool lost = rd_kafka_assignment_lost(rk_) != 0;
   Log(LogLevel::kInfo, lost ? "partitions_lost" : "partitions_revoked",
       {{"count", std::to_string(parts.size())}});
-  if (!lost) rd_kafka_commit(rk_, nullptr, 0);  // hand over what this member has applied
-  if (on_revoked_) on_revoked_(parts);
+  if (on_revoked_) on_revoked_(parts, lost);
   for (std::int32_t p : parts) assigned_.erase(p);
   if (cooperative) {
     rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_, partitions);
@@ -109,31 +120,88 @@ void KafkaConsumer::Rebalance(rd_kafka_resp_err_t err,
   }
 }
 
+void KafkaConsumer::Incident(std::int32_t partition, const std::string& why) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, topic_.c_str(), partition);
+  rd_kafka_pause_partitions(rk_, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  Log(LogLevel::kError, "partition_incident",
+      {{"topic", topic_}, {"partition", std::to_string(partition)}, {"why", why}});
+  if (on_incident_) on_incident_(partition, why);
+}
+
+bool KafkaConsumer::RestartFromBeginning(std::int32_t partition) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, topic_.c_str(), partition)->offset =
+      RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_error_t* error = rd_kafka_seek_partitions(rk_, list, 5000);
+  const bool ok = error == nullptr && list->elems[0].err == RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (error != nullptr) rd_kafka_error_destroy(error);
+  rd_kafka_resume_partitions(rk_, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (ok) assigned_[partition] = RD_KAFKA_OFFSET_BEGINNING;
+  return ok;
+}
+
+void KafkaConsumer::CommitOffsets(const std::map<std::int32_t, std::int64_t>& next_offsets) {
+  rd_kafka_topic_partition_list_t* list =
+      rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size()));
+  for (const auto& [partition, offset] : next_offsets) {
+    if (assigned_.count(partition) && offset >= 0) {
+      rd_kafka_topic_partition_list_add(list, topic_.c_str(), partition)->offset = offset;
+    }
+  }
+  if (list->cnt > 0) rd_kafka_commit(rk_, list, 1);  // async, best effort
+  rd_kafka_topic_partition_list_destroy(list);
+}
+
 bool KafkaConsumer::Poll(int timeout_ms, const Handler& handler) {
   rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk_, timeout_ms);
   if (msg == nullptr) return false;
+  const std::int32_t partition = msg->partition;
   if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    long long suppressed = 0;
-    if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && error_log_.Allow(&suppressed)) {
-      Log(LogLevel::kWarn, "kafka_error",
-          {{"error", rd_kafka_message_errstr(msg)},
-           {"code", rd_kafka_err2name(msg->err)},
-           {"partition", std::to_string(msg->partition)},
-           {"suppressed", std::to_string(suppressed)}});
+    const bool out_of_range = msg->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
+                              msg->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE;
+    if (out_of_range && msg->rkt != nullptr && assigned_.count(partition)) {
+      Incident(partition, std::string("offset out of range: ") + rd_kafka_message_errstr(msg));
+    } else {
+      long long suppressed = 0;
+      if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && error_log_.Allow(&suppressed)) {
+        Log(LogLevel::kWarn, "kafka_error",
+            {{"error", rd_kafka_message_errstr(msg)},
+             {"code", rd_kafka_err2name(msg->err)},
+             {"partition", std::to_string(partition)},
+             {"suppressed", std::to_string(suppressed)}});
+      }
     }
+    rd_kafka_message_destroy(msg);
+    return false;
+  }
+  auto it = assigned_.find(partition);
+  // A partition no longer ours (revoked, or the whole assignment lost while this process was
+  // stopped): its prefetched messages belong to the new owner.
+  if (it == assigned_.end() || rd_kafka_assignment_lost(rk_) != 0) {
+    rd_kafka_message_destroy(msg);
+    return false;
+  }
+  if (it->second >= 0 && msg->offset != it->second) {
+    if (msg->offset < it->second) {  // already applied (a re-fetch): never apply twice
+      rd_kafka_message_destroy(msg);
+      return false;
+    }
+    Incident(partition, "gap: expected offset " + std::to_string(it->second) + ", got " +
+                            std::to_string(msg->offset));
     rd_kafka_message_destroy(msg);
     return false;
   }
   InputRecord record;
   record.topic = topic_;
-  record.partition = msg->partition;
+  record.partition = partition;
   record.offset = msg->offset;
   if (msg->key != nullptr) record.key = {static_cast<const char*>(msg->key), msg->key_len};
   if (msg->payload != nullptr) record.value = {static_cast<const char*>(msg->payload), msg->len};
   handler(record);
-  rd_kafka_offset_store(msg->rkt, msg->partition, msg->offset);  // commits offset + 1
-  auto it = assigned_.find(msg->partition);
-  if (it != assigned_.end()) it->second = msg->offset + 1;
+  it->second = msg->offset + 1;
   rd_kafka_message_destroy(msg);
   return true;
 }
@@ -154,10 +222,9 @@ std::map<std::int32_t, std::int64_t> KafkaConsumer::Lags() const {
 }
 
 void KafkaConsumer::Close() {
-  if (closed_ || rk_ == nullptr) return;
+  if (closed_ || rk_ == nullptr || !ever_assigned_) return;  // see the destructor
   closed_ = true;
-  rd_kafka_commit(rk_, nullptr, 0);
-  rd_kafka_consumer_close(rk_);
+  rd_kafka_consumer_close(rk_);  // revokes (the callback persists) and leaves the group
 }
 
 }  // namespace adwatch

@@ -1,8 +1,11 @@
 // A consumer-group member reading the observations topic with librdkafka (C API), one message
-// at a time (DOMAIN.md: batch consume has known issues). Offsets are stored only after the
-// pipeline has handled a message and committed in the background (at-least-once; the state's
-// idempotence makes redelivery harmless). Never `auto.offset.reset=latest`.
-// Thread-safety: all calls from one thread; the rebalance callbacks run inside Poll.
+// at a time (DOMAIN.md: batch consume has known issues), cooperative-sticky assignment.
+// Where each assigned partition starts is the application's choice (the offset its persisted
+// state reflects, or the beginning), never the group's committed offset; offsets are still
+// committed for visibility. `auto.offset.reset` is `error`: an out-of-range offset or a gap in
+// offsets is an incident (the partition is paused and reported), never a silent skip.
+// Messages of a partition whose assignment was lost (session timeout, zombie) are dropped.
+// Thread-safety: all calls from one thread; the callbacks run inside Poll.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -33,6 +36,13 @@ class KafkaConsumer {
  public:
   using Handler = std::function<void(const InputRecord&)>;
   using PartitionsCallback = std::function<void(const std::vector<std::int32_t>&)>;
+  /// Returns the offset to start each newly assigned partition at (RD_KAFKA_OFFSET_BEGINNING
+  /// for the earliest retained one).
+  using AssignCallback =
+      std::function<std::vector<std::int64_t>(const std::vector<std::int32_t>&)>;
+  /// (revoked partitions, lost): revoked ones are still owned during the call.
+  using RevokeCallback = std::function<void(const std::vector<std::int32_t>&, bool lost)>;
+  using IncidentCallback = std::function<void(std::int32_t partition, const std::string& why)>;
 
   /// Creates the consumer and subscribes. nullptr and `error` on bad properties.
   static std::unique_ptr<KafkaConsumer> Create(const ConsumerOptions& options, std::string* error);
@@ -40,9 +50,16 @@ class KafkaConsumer {
   KafkaConsumer(const KafkaConsumer&) = delete;
   KafkaConsumer& operator=(const KafkaConsumer&) = delete;
 
-  /// Called when partitions are assigned / revoked or lost (before they are given up).
-  void OnAssigned(PartitionsCallback cb) { on_assigned_ = std::move(cb); }
-  void OnRevoked(PartitionsCallback cb) { on_revoked_ = std::move(cb); }
+  /// Called when partitions are assigned / revoked or lost (before they are given up), and
+  /// when a partition hits an incident (after it is paused).
+  void OnAssigned(AssignCallback cb) { on_assigned_ = std::move(cb); }
+  void OnRevoked(RevokeCallback cb) { on_revoked_ = std::move(cb); }
+  void OnIncident(IncidentCallback cb) { on_incident_ = std::move(cb); }
+
+  /// Restarts a partition (after an incident) from its earliest retained offset.
+  bool RestartFromBeginning(std::int32_t partition);
+  /// Commits the given next offsets to the group (informational; resumes use local state).
+  void CommitOffsets(const std::map<std::int32_t, std::int64_t>& next_offsets);
 
   /// Waits up to `timeout_ms` for one message and hands it to `handler`, then stores its
   /// offset. Broker and partition errors are logged, never thrown. True if a message was
@@ -68,8 +85,12 @@ class KafkaConsumer {
   rd_kafka_t* rk_ = nullptr;
   std::string topic_;
   std::map<std::int32_t, std::int64_t> assigned_;  // partition -> next offset (-1 unknown)
-  PartitionsCallback on_assigned_, on_revoked_;
+  AssignCallback on_assigned_;
+  RevokeCallback on_revoked_;
+  IncidentCallback on_incident_;
+  void Incident(std::int32_t partition, const std::string& why);
   bool closed_ = false;
+  bool ever_assigned_ = false;
   LogRateLimiter error_log_{5};
 };
 

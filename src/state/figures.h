@@ -2,12 +2,15 @@
 // Plain data: the exporter and the terminal summary read it without touching live state.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/money.h"
+#include "core/outcome.h"
+#include "core/reject_reason.h"
 #include "core/time.h"
 
 namespace adwatch {
@@ -36,6 +39,8 @@ struct Figures {
   std::vector<std::int64_t> open_ended_ads;  // [entity]
   std::vector<std::int64_t> corrections;     // [entity]
   std::vector<RegistryFigures> registries;   // sorted by name
+  std::array<std::int64_t, kOutcomeCount> outcomes{};       // messages by outcome
+  std::array<std::int64_t, kRejectReasonCount> rejects{};   // rejected messages by reason
 
   Figures(std::size_t entity_slots, std::size_t theme_slots, std::size_t window_count);
   Amounts& Window(std::size_t e, std::size_t w) { return window[e * windows + w]; }

@@ -4,22 +4,40 @@
 
 namespace adwatch {
 
-Outcome MonitorState::Apply(std::int32_t partition, const Message& message,
-                            const Enricher& enricher) {
+PartitionState& MonitorState::Partition(std::int32_t partition) {
   auto& slot = partitions_[partition];
   if (!slot) slot = std::make_unique<PartitionState>(&options_);
+  return *slot;
+}
+
+void MonitorState::SetPartition(std::int32_t partition, std::unique_ptr<PartitionState> state) {
+  partitions_[partition] = std::move(state);
+}
+
+Outcome MonitorState::Apply(std::int32_t partition, const Message& message,
+                            const Enricher& enricher) {
+  PartitionState& state = Partition(partition);
   if (const auto* obs = std::get_if<Observation>(&message)) {
-    const Outcome outcome = slot->ApplyObservation(*obs, watermark_, enricher);
-    watermark_ = std::max(watermark_, obs->observed_at);
-    return outcome;
+    return state.ApplyObservation(*obs, enricher);
   }
-  return slot->ApplyCrawlEnd(std::get<CrawlEnd>(message));
+  return state.ApplyCrawlEnd(std::get<CrawlEnd>(message));
+}
+
+void MonitorState::RecordReject(std::int32_t partition, RejectReason reason) {
+  Partition(partition).RecordReject(reason);
+}
+
+EpochSeconds MonitorState::watermark() const {
+  EpochSeconds w = kNever;
+  for (const auto& [partition, state] : partitions_) w = std::max(w, state->watermark());
+  return w;
 }
 
 Figures MonitorState::Snapshot() const {
   Figures f(options_.entity_count + 1, options_.theme_count + 1, options_.windows.size());
-  if (watermark_ != kNever) f.watermark = watermark_;
-  for (const auto& [partition, state] : partitions_) state->AddTo(f, watermark_);
+  const EpochSeconds w = watermark();
+  if (w != kNever) f.watermark = w;
+  for (const auto& [partition, state] : partitions_) state->AddTo(f, w);
   return f;
 }
 

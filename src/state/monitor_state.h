@@ -1,6 +1,6 @@
-// All the state of one adwatch instance: a PartitionState per assigned input partition and the
-// event-time watermark. This is the seam for durability: partitions are added, dropped and
-// (later) persisted and restored independently.
+// All the state of one adwatch instance: a PartitionState per assigned input partition. This is
+// the seam for durability: partitions are added, dropped, checkpointed and restored
+// independently. The instance watermark is the latest of its partitions' watermarks.
 // Not thread-safe: callers serialise access (the pipeline holds a mutex).
 #pragma once
 
@@ -18,22 +18,35 @@ class MonitorState {
  public:
   explicit MonitorState(StateOptions options) : options_(std::move(options)) {}
 
-  /// Applies a decoded message from `partition`, advancing the watermark on observations.
+  /// Applies a decoded message from `partition` and counts its outcome.
   Outcome Apply(std::int32_t partition, const Message& message, const Enricher& enricher);
+  /// Counts a message of `partition` the decoder rejected.
+  void RecordReject(std::int32_t partition, RejectReason reason);
 
+  /// The partition's state, created empty if absent.
+  PartitionState& Partition(std::int32_t partition);
+  /// Replaces a partition's state (restored from the store).
+  void SetPartition(std::int32_t partition, std::unique_ptr<PartitionState> state);
   /// Forgets a partition (revoked or lost); its figures leave this instance's exports.
   void DropPartition(std::int32_t partition) { partitions_.erase(partition); }
+  bool HasPartition(std::int32_t partition) const { return partitions_.count(partition) != 0; }
+
+  template <typename F>
+  void ForEachPartition(F&& f) {
+    for (auto& [partition, state] : partitions_) f(partition, *state);
+  }
 
   Figures Snapshot() const;
 
-  EpochSeconds watermark() const { return watermark_; }
+  EpochSeconds watermark() const;
   std::size_t ad_count() const;
   const StateOptions& options() const { return options_; }
+  /// Turns change tracking on (before any partition exists), for checkpoints to a store.
+  void TrackChanges() { options_.track_changes = true; }
 
  private:
   StateOptions options_;
   std::map<std::int32_t, std::unique_ptr<PartitionState>> partitions_;
-  EpochSeconds watermark_ = kNever;
 };
 
 }  // namespace adwatch

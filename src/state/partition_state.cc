@@ -37,12 +37,27 @@ std::uint8_t PartitionState::InternName(std::vector<std::string>& names, std::st
   return static_cast<std::uint8_t>(names.size() - 1);
 }
 
-Outcome PartitionState::ApplyObservation(const Observation& obs, EpochSeconds watermark,
-                                         const Enricher& enricher) {
+void PartitionState::MarkDirty(AdMap::value_type& entry) {
+  if (entry.second.dirty || !options_->track_changes) return;
+  entry.second.dirty = true;
+  dirty_.push_back(&entry);
+}
+
+void PartitionState::RecordReject(RejectReason reason) {
+  ++rejects_[static_cast<int>(reason)];
+  Count(Outcome::kRejected);
+}
+
+Outcome PartitionState::ApplyObservation(const Observation& obs, const Enricher& enricher) {
+  const EpochSeconds watermark = watermark_;
+  watermark_ = std::max(watermark_, obs.observed_at);
   key_.assign(obs.registry).append(":").append(obs.ad_id);
   auto it = ads_.find(std::string_view(key_));
   if (it == ads_.end()) {
-    if (obs.status == AdStatus::kNotFound) return Outcome::kApplied;  // nothing known to change
+    if (obs.status == AdStatus::kNotFound) {  // nothing known to change
+      Count(Outcome::kApplied);
+      return Outcome::kApplied;
+    }
     AdRecord record;
     enricher.Enrich(obs.registry, obs.content, &record.entity, &record.themes);
     record.registry = InternName(registries_, obs.registry);
@@ -50,23 +65,26 @@ Outcome PartitionState::ApplyObservation(const Observation& obs, EpochSeconds wa
   }
   AdRecord& ad = it->second;
   if (ad.last_observed != kNever && obs.observed_at <= ad.last_observed) {
-    return obs.observed_at == ad.last_observed ? Outcome::kDuplicate : Outcome::kStale;
+    const Outcome o = obs.observed_at == ad.last_observed ? Outcome::kDuplicate : Outcome::kStale;
+    Count(o);
+    return o;
   }
+  MarkDirty(*it);
   const bool late = watermark != kNever && obs.observed_at < watermark - options_->grace_seconds;
   ad.last_observed = obs.observed_at;
   if (!obs.scope.empty()) ad.scope = InternName(scopes_, obs.scope);
   if (obs.status == AdStatus::kPresent) {
     ad.delivery_start = obs.delivery_start.value_or(ad.delivery_start);
     ad.delivery_stop = obs.delivery_stop.value_or(kNever);
-    if (obs.spend)
-      ApplySpend(ad, *obs.spend, obs.observed_at, std::max(watermark, obs.observed_at));
+    if (obs.spend) ApplySpend(ad, *obs.spend, obs.observed_at);
   }
   tracker_.RecordSighting(obs, ad.presence);
-  return late ? Outcome::kLate : Outcome::kApplied;
+  const Outcome o = late ? Outcome::kLate : Outcome::kApplied;
+  Count(o);
+  return o;
 }
 
-void PartitionState::ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeconds t,
-                                EpochSeconds watermark) {
+void PartitionState::ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeconds t) {
   EpochSeconds t0 = ad.spend_seen_at;
   if (t0 == kNever)
     t0 = ad.delivery_start != kNever && ad.delivery_start < t ? ad.delivery_start : t;
@@ -93,8 +111,10 @@ void PartitionState::ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeco
   }
   if (correction) ++corrections_[slot];
   if (!grows) return;
-  const EpochSeconds horizon = watermark - options_->LongestWindow();
+  const EpochSeconds horizon = watermark_ - options_->LongestWindow();
+  if (inc.t <= horizon) return;  // can fall in no window, now or later
   windows_.Add(inc, horizon);
+  if (options_->track_changes) new_increments_.push_back(inc);
   if (windows_.size() >= prune_at_) {
     windows_.Prune(horizon);
     prune_at_ = std::max<std::size_t>(4096, windows_.size() * 2);
@@ -102,16 +122,26 @@ void PartitionState::ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeco
 }
 
 Outcome PartitionState::ApplyCrawlEnd(const CrawlEnd& end) {
+  watermark_ = std::max(watermark_, end.completed_at);
   const auto crawl = tracker_.BeginCrawlEnd(end);
-  if (!crawl) return Outcome::kDuplicate;
+  if (!crawl) {
+    Count(Outcome::kDuplicate);
+    return Outcome::kDuplicate;
+  }
   const std::uint8_t registry = InternName(registries_, end.registry);
   const std::uint8_t scope = end.scope.empty() ? 0 : InternName(scopes_, end.scope);
-  for (auto& [key, ad] : ads_) {
+  for (auto& entry : ads_) {
+    AdRecord& ad = entry.second;
     if (ad.registry != registry) continue;
     if (scope != 0 && ad.scope != 0 && ad.scope != scope) continue;
+    const AdRecord before = ad;
     if (ad.scope == 0) ad.scope = scope;
     CrawlTracker::Reconcile(*crawl, ad.presence);
+    if (ad.scope != before.scope || ad.presence.presence != before.presence.presence) {
+      MarkDirty(entry);
+    }
   }
+  Count(Outcome::kApplied);
   return Outcome::kApplied;
 }
 
@@ -121,6 +151,8 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
     f.campaign_to_date[e] += campaign_to_date_[e];
     f.corrections[e] += corrections_[e];
   }
+  for (int o = 0; o < kOutcomeCount; ++o) f.outcomes[o] += outcomes_[o];
+  for (int r = 0; r < kRejectReasonCount; ++r) f.rejects[r] += rejects_[r];
   // Index registries of this partition into the snapshot once.
   // Create every registry entry first: Registry() may insert and move earlier entries.
   for (const std::string& name : registries_) f.Registry(name);
@@ -167,6 +199,174 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
       }
     });
   }
+}
+
+}  // namespace adwatch
+
+// ---- Persistence: the byte formats below are version 1 of the state fingerprint. ----
+
+namespace adwatch {
+namespace {
+
+void EncodeAd(const AdRecord& ad, ByteWriter& out) {
+  out.I64(ad.last_observed);
+  out.I64(ad.spend_seen_at);
+  out.I64(ad.delivery_start);
+  out.I64(ad.delivery_stop);
+  out.I64(ad.spend.lower);
+  out.I64(ad.spend.upper);
+  out.U64(ad.spend.open_ended ? 1 : 0);
+  out.U64(ad.themes);
+  out.U64(Index(ad.entity));
+  out.U64(ad.registry);
+  out.U64(ad.scope);
+  out.U64(ad.presence.last_listed_crawl);
+  out.U64(ad.presence.by_id_crawl);
+  out.U64(static_cast<std::uint64_t>(ad.presence.by_id_status));
+  out.U64(static_cast<std::uint64_t>(ad.presence.presence));
+}
+
+bool DecodeAd(std::string_view bytes, AdRecord* ad) {
+  ByteReader in(bytes);
+  ad->last_observed = in.I64();
+  ad->spend_seen_at = in.I64();
+  ad->delivery_start = in.I64();
+  ad->delivery_stop = in.I64();
+  ad->spend.lower = in.I64();
+  ad->spend.upper = in.I64();
+  ad->spend.open_ended = in.U64() != 0;
+  ad->themes = in.U64();
+  ad->entity = static_cast<EntityId>(in.U64());
+  ad->registry = static_cast<std::uint8_t>(in.U64());
+  ad->scope = static_cast<std::uint8_t>(in.U64());
+  ad->presence.last_listed_crawl = static_cast<std::uint32_t>(in.U64());
+  ad->presence.by_id_crawl = static_cast<std::uint32_t>(in.U64());
+  ad->presence.by_id_status = static_cast<AdStatus>(in.U64());
+  ad->presence.presence = static_cast<Presence>(in.U64());
+  return in.done();
+}
+
+std::string EncodeIncrement(const WindowIncrement& inc) {
+  ByteWriter out;
+  out.I64(inc.t0);
+  out.I64(inc.t);
+  for (Pence v : inc.amount.v) out.I64(v);
+  out.U64(Index(inc.entity));
+  out.U64(inc.themes);
+  return std::move(out.bytes());
+}
+
+bool DecodeIncrement(std::string_view bytes, WindowIncrement* inc) {
+  ByteReader in(bytes);
+  inc->t0 = in.I64();
+  inc->t = in.I64();
+  for (Pence& v : inc->amount.v) v = in.I64();
+  inc->entity = static_cast<EntityId>(in.U64());
+  inc->themes = in.U64();
+  return in.done();
+}
+
+}  // namespace
+
+std::string PartitionState::EncodeMeta() const {
+  ByteWriter out;
+  out.I64(watermark_);
+  out.U64(campaign_to_date_.size());
+  for (const Amounts& a : campaign_to_date_) {
+    for (Pence v : a.v) out.I64(v);
+  }
+  for (std::int64_t c : corrections_) out.I64(c);
+  out.U64(kOutcomeCount);
+  for (std::int64_t n : outcomes_) out.I64(n);
+  out.U64(kRejectReasonCount);
+  for (std::int64_t n : rejects_) out.I64(n);
+  out.U64(registries_.size());
+  for (const std::string& r : registries_) out.Str(r);
+  out.U64(scopes_.size());
+  for (const std::string& sc : scopes_) out.Str(sc);
+  tracker_.Encode(out);
+  return std::move(out.bytes());
+}
+
+bool PartitionState::DecodeMeta(std::string_view bytes) {
+  ByteReader in(bytes);
+  watermark_ = in.I64();
+  const std::uint64_t entities = in.U64();
+  if (!in.ok() || (entities != 0 && entities != options_->entity_count + 1)) return false;
+  campaign_to_date_.resize(entities);
+  corrections_.resize(entities);
+  for (Amounts& a : campaign_to_date_) {
+    for (Pence& v : a.v) v = in.I64();
+  }
+  for (std::int64_t& c : corrections_) c = in.I64();
+  if (in.U64() != kOutcomeCount) return false;
+  for (std::int64_t& n : outcomes_) n = in.I64();
+  if (in.U64() != kRejectReasonCount) return false;
+  for (std::int64_t& n : rejects_) n = in.I64();
+  registries_.clear();
+  for (std::uint64_t n = in.U64(); in.ok() && n > 0; --n) registries_.push_back(in.Str());
+  scopes_.clear();
+  for (std::uint64_t n = in.U64(); in.ok() && n > 0; --n) scopes_.push_back(in.Str());
+  return tracker_.Decode(in) && in.done() && !scopes_.empty();
+}
+
+PartitionDelta PartitionState::TakeDelta(const std::string& topic, std::int32_t partition,
+                                         std::int64_t next_offset) {
+  PartitionDelta d;
+  d.topic = topic;
+  d.partition = partition;
+  d.next_offset = next_offset;
+  d.meta = EncodeMeta();
+  d.ads.reserve(dirty_.size());
+  for (AdMap::value_type* entry : dirty_) {
+    ByteWriter out;
+    EncodeAd(entry->second, out);
+    d.ads.emplace_back(entry->first, std::move(out.bytes()));
+    entry->second.dirty = false;
+  }
+  dirty_.clear();
+  for (const WindowIncrement& inc : new_increments_) {
+    d.increments.push_back(EncodeIncrement(inc));
+    d.increment_times.push_back(inc.t);
+  }
+  new_increments_.clear();
+  if (watermark_ != kNever) d.prune_increments_before = watermark_ - options_->LongestWindow();
+  pending_messages_ = 0;
+  return d;
+}
+
+std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* options,
+                                                        const PartitionSnapshot& snapshot,
+                                                        std::string* error) {
+  auto state = std::make_unique<PartitionState>(options);
+  if (!state->DecodeMeta(snapshot.meta)) {
+    *error = "partition metadata does not decode";
+    return nullptr;
+  }
+  state->ads_.reserve(snapshot.ads.size());
+  for (const auto& [key, bytes] : snapshot.ads) {
+    AdRecord ad;
+    const bool decoded = DecodeAd(bytes, &ad);
+    const bool entity_ok =
+        ad.entity == kUnattributed || Index(ad.entity) < options->entity_count;
+    const bool themes_ok = options->theme_count >= 64 || (ad.themes >> options->theme_count) == 0;
+    if (!decoded || !entity_ok || !themes_ok ||
+        ad.registry >= state->registries_.size() || ad.scope >= state->scopes_.size()) {
+      *error = "ad record " + key + " does not decode";
+      return nullptr;
+    }
+    state->ads_.emplace(key, ad);
+  }
+  const EpochSeconds horizon = state->watermark_ - options->LongestWindow();
+  for (const std::string& bytes : snapshot.increments) {
+    WindowIncrement inc;
+    if (!DecodeIncrement(bytes, &inc)) {
+      *error = "window increment does not decode";
+      return nullptr;
+    }
+    state->windows_.Add(inc, horizon);
+  }
+  return state;
 }
 
 }  // namespace adwatch

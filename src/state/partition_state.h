@@ -5,7 +5,9 @@
 // Not thread-safe: one thread applies messages; snapshots need the same external lock.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -15,8 +17,10 @@
 #include "core/ids.h"
 #include "core/observation.h"
 #include "core/outcome.h"
+#include "core/reject_reason.h"
 #include "registry/crawl_tracker.h"
 #include "state/figures.h"
+#include "store/state_store.h"
 #include "window/window_store.h"
 
 namespace adwatch {
@@ -36,6 +40,7 @@ struct StateOptions {
   std::vector<WindowSpec> windows;
   EpochSeconds grace_seconds = 3600;
   std::optional<Period> regulated_period;
+  bool track_changes = false;  // keep change sets for checkpoints (only with a store)
 
   static StateOptions FromConfig(const Config& config);
   EpochSeconds LongestWindow() const;
@@ -51,6 +56,7 @@ struct AdRecord {
   EpochSeconds delivery_stop = kNever;   // kNever: still running
   SpendRange spend;
   ThemeMask themes = 0;
+  bool dirty = false;  // changed since the last checkpoint
   EntityId entity = kUnattributed;
   std::uint8_t registry = 0;  // index into PartitionState's registry names
   std::uint8_t scope = 0;     // index into scope names; 0 = not known
@@ -61,31 +67,57 @@ class PartitionState {
  public:
   explicit PartitionState(const StateOptions* options) : options_(options) {}
 
-  /// Applies one sighting. `watermark` is the instance's watermark before it (kNever if none).
-  /// Not newer than the ad's last applied sighting: duplicate/stale, nothing changes.
-  Outcome ApplyObservation(const Observation& obs, EpochSeconds watermark,
-                           const Enricher& enricher);
+  /// Applies one sighting and counts its outcome. Not newer than the ad's last applied
+  /// sighting: duplicate/stale, nothing else changes. Older than this partition's watermark
+  /// minus the grace: applied but counted `late` (per partition, so the count does not depend
+  /// on how partitions interleave).
+  Outcome ApplyObservation(const Observation& obs, const Enricher& enricher);
 
-  /// Reconciles the partition's ads of the crawl's registry scope (SPEC §3 outages).
+  /// Reconciles the partition's ads of the crawl's registry scope (SPEC §3 outages); its
+  /// completed_at advances the watermark (every partition receives every crawl_end).
   Outcome ApplyCrawlEnd(const CrawlEnd& end);
+
+  /// Counts a message of this partition rejected by the decoder.
+  void RecordReject(RejectReason reason);
 
   /// Adds this partition's share of every figure, for windows ending at `watermark`.
   void AddTo(Figures& figures, EpochSeconds watermark) const;
 
+  /// The latest event time of this partition (observed_at, crawl_end completed_at).
+  EpochSeconds watermark() const { return watermark_; }
   std::size_t ad_count() const { return ads_.size(); }
   std::size_t window_increments() const { return windows_.size(); }
+  /// Messages applied, skipped or rejected since the last TakeDelta.
+  std::size_t pending_messages() const { return pending_messages_; }
+
+  /// What changed since the previous call, as the store persists it; resets the change set.
+  PartitionDelta TakeDelta(const std::string& topic, std::int32_t partition,
+                           std::int64_t next_offset);
+  /// Rebuilds a partition's state from what the store held. nullptr and `error` when the bytes
+  /// do not decode (the store's checksums passed, so this means a format bug).
+  static std::unique_ptr<PartitionState> Restore(const StateOptions* options,
+                                                 const PartitionSnapshot& snapshot,
+                                                 std::string* error);
 
  private:
   struct KeyHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  void ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeconds t, EpochSeconds watermark);
+  using AdMap = std::unordered_map<std::string, AdRecord, KeyHash, std::equal_to<>>;
+  void ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeconds t);
+  void MarkDirty(AdMap::value_type& entry);
+  std::string EncodeMeta() const;
+  bool DecodeMeta(std::string_view bytes);
+  void Count(Outcome outcome) {
+    ++outcomes_[static_cast<int>(outcome)];
+    ++pending_messages_;
+  }
   std::uint8_t InternName(std::vector<std::string>& names, std::string_view name);
   std::size_t Slot(EntityId id) const;
 
   const StateOptions* options_;
-  std::unordered_map<std::string, AdRecord, KeyHash, std::equal_to<>> ads_;
+  AdMap ads_;
   std::string key_;  // reused lookup buffer
   std::vector<std::string> registries_;
   std::vector<std::string> scopes_{""};
@@ -94,6 +126,13 @@ class PartitionState {
   WindowStore windows_;
   std::size_t prune_at_ = 4096;
   CrawlTracker tracker_;
+  EpochSeconds watermark_ = kNever;
+  std::array<std::int64_t, kOutcomeCount> outcomes_{};
+  std::array<std::int64_t, kRejectReasonCount> rejects_{};
+  // Changes since the last TakeDelta.
+  std::vector<AdMap::value_type*> dirty_;
+  std::vector<WindowIncrement> new_increments_;
+  std::size_t pending_messages_ = 0;
 };
 
 }  // namespace adwatch

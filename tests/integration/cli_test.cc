@@ -101,7 +101,7 @@ TEST(Cli, RunConsumesAReplayedSimulationAndStopsGracefully) {
   }
   EXPECT_EQ(EventsTotal(s), expected);
   EXPECT_EQ(s.at(SampleKey("adwatch_events_total", {{"outcome", "rejected"}})), 0);
-  EXPECT_EQ(HttpGet(port, "/readyz").status, 200);
+  EXPECT_EQ(WaitReady(port, 10), 200);
   EXPECT_GT(s.at(SampleKey("adwatch_spend_gbp", {{"party", "Conservative"}, {"bound", "lower"}})),
             0);
 

@@ -151,6 +151,7 @@ std::vector<GeneratedMessage> GenerateStream(const Config& config, const StreamO
     out.insert(out.end(), crawl_msgs.begin(), crawl_msgs.end());
     GeneratedMessage end;
     end.crawl_end = true;
+    end.observed_at = crawl_start + 3600;  // completed_at
     end.value = std::string("{\"kind\":\"crawl_end\",\"registry\":\"meta\",\"crawl_id\":\"") +
                 crawl_id + "\",\"scope\":\"GB\",\"started_at\":\"" + Iso(crawl_start) +
                 "\",\"completed_at\":\"" + Iso(crawl_start + 3600) +
@@ -210,8 +211,8 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
   std::vector<Inc> incs;
   long long watermark = 0;
   for (const GeneratedMessage& m : messages) {
+    watermark = std::max(watermark, m.observed_at);  // observed_at, or a crawl's completed_at
     if (m.crawl_end || m.ad.empty()) continue;
-    watermark = std::max(watermark, m.observed_at);
     AdState& a = ads[m.ad];
     if (a.seen && m.observed_at <= a.last) continue;  // duplicate or stale
     const long long lo = *m.lower * 100, up = (m.upper ? *m.upper : *m.lower) * 100;

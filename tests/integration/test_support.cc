@@ -10,7 +10,9 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 namespace adwatch::testing {
 
@@ -43,6 +45,17 @@ HttpResponse HttpGet(int port, const std::string& path) {
   const size_t body = raw.find("\r\n\r\n");
   if (body != std::string::npos) r.body = raw.substr(body + 4);
   return r;
+}
+
+int WaitReady(int port, double seconds) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  int status = 0;
+  while ((status = HttpGet(port, "/readyz").status) != 200 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return status;
 }
 
 std::string SampleKey(const std::string& name,
@@ -110,8 +123,12 @@ long long Pence(double gbp) { return std::llround(gbp * 100.0); }
 
 }  // namespace adwatch::testing
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
+
+#include <cerrno>
+#include <csignal>
 
 #include <chrono>
 #include <thread>
@@ -132,10 +149,18 @@ std::string TempPath(const char* tag) {
 
 }  // namespace
 
-Subprocess::Subprocess(const std::vector<std::string>& args)
+Subprocess::Subprocess(const std::vector<std::string>& args, bool pipe_stdin)
     : out_path_(TempPath("out")), err_path_(TempPath("err")) {
+  std::signal(SIGPIPE, SIG_IGN);  // a write to a dead child fails instead of killing the test
+  int fds[2] = {-1, -1};
+  if (pipe_stdin && ::pipe2(fds, O_CLOEXEC) != 0) fds[0] = fds[1] = -1;
   pid_ = ::fork();
   if (pid_ == 0) {
+    if (fds[0] >= 0) {
+      ::dup2(fds[0], STDIN_FILENO);
+    } else {
+      ::freopen("/dev/null", "r", stdin);
+    }
     ::freopen(out_path_.c_str(), "w", stdout);
     ::freopen(err_path_.c_str(), "w", stderr);
     std::vector<char*> argv;
@@ -147,9 +172,26 @@ Subprocess::Subprocess(const std::vector<std::string>& args)
     ::execv(bin.c_str(), argv.data());
     ::_exit(127);
   }
+  if (fds[0] >= 0) {
+    ::close(fds[0]);
+    stdin_fd_ = fds[1];
+  }
+}
+
+bool Subprocess::WriteStdin(const std::string& text) {
+  if (stdin_fd_ < 0) return false;
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(stdin_fd_, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
 }
 
 Subprocess::~Subprocess() {
+  if (stdin_fd_ >= 0) ::close(stdin_fd_);
   if (pid_ > 0 && !exited_) {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);

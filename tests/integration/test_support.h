@@ -17,6 +17,9 @@ struct HttpResponse {
 /// GET http://127.0.0.1:port/path; status 0 when the connection fails.
 HttpResponse HttpGet(int port, const std::string& path);
 
+/// Polls /readyz until it answers 200 or `seconds` pass; returns the last status.
+int WaitReady(int port, double seconds);
+
 /// Samples of a scrape keyed by `name{k="v",...}` with labels sorted by name.
 using Samples = std::map<std::string, double>;
 Samples ParseMetrics(const std::string& text);
@@ -33,11 +36,12 @@ long long Pence(double gbp);
 
 namespace adwatch::testing {
 
-/// A child process running the adwatch binary with stdout and stderr captured to files.
+/// A child process running the adwatch binary with stdout and stderr captured to files, and
+/// stdin either /dev/null or (pipe_stdin) a pipe fed by WriteStdin.
 /// The destructor kills it (SIGKILL) if still running.
 class Subprocess {
  public:
-  explicit Subprocess(const std::vector<std::string>& args);
+  explicit Subprocess(const std::vector<std::string>& args, bool pipe_stdin = false);
   ~Subprocess();
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
@@ -45,6 +49,11 @@ class Subprocess {
   /// Waits up to `seconds` for a line of stdout (or stderr) containing `needle`; returns it.
   std::string WaitForLine(const std::string& needle, double seconds, bool from_stderr = false);
   void Signal(int sig);
+  /// Writes `text` to the child's stdin pipe; false without a pipe or when the write fails.
+  bool WriteStdin(const std::string& text);
+  int pid() const { return pid_; }
+  /// True once Wait has seen the process exit (or be killed).
+  bool exited() const { return exited_; }
   /// Waits up to `seconds` for exit; returns the exit code, or -1 on timeout / signal.
   int Wait(double seconds);
   std::string Stdout() const;
@@ -52,6 +61,7 @@ class Subprocess {
 
  private:
   int pid_ = -1;
+  int stdin_fd_ = -1;
   std::string out_path_, err_path_;
   bool exited_ = false;
   int code_ = -1;

@@ -49,13 +49,14 @@ Config TwoPartyConfig() {
 TEST(HttpServerTest, ServesMetricsHealthAndReadinessOnAnEphemeralPort) {
   std::atomic<bool> ready{false};
   PipelineMetrics metrics;
-  metrics.Count(Outcome::kApplied);
-  metrics.Reject(RejectReason::kBadAmount);
   const Config config = TwoPartyConfig();
   auto collector = std::make_shared<FiguresCollector>(config, [] {
     Figures f(3, 2, 1);
     f.campaign_to_date[0].v[0] = 12345;  // £123.45
     f.watermark = 1575849600;
+    f.outcomes[static_cast<int>(Outcome::kApplied)] = 1;
+    f.outcomes[static_cast<int>(Outcome::kRejected)] = 1;
+    f.rejects[static_cast<int>(RejectReason::kBadAmount)] = 1;
     return f;
   });
   HttpServer server({metrics.registry(), collector}, [&]() -> std::optional<std::string> {

@@ -129,8 +129,10 @@ TEST(MonitorStateTest, LateSightingsAreCountedAndStillApplied) {
   MonitorState state(Options());
   FakeEnricher enricher;
   state.Apply(0, Obs("a", kT0 + 5 * 3600, 100, 499), enricher);
-  EXPECT_EQ(state.Apply(1, Obs("b", kT0, 100, 499, "p1"), enricher), Outcome::kLate);
-  EXPECT_EQ(state.Apply(1, Obs("c", kT0 + 4 * 3600 + 1, 100, 499, "p1"), enricher),
+  // Lateness is per partition: partition 1 has seen nothing yet.
+  EXPECT_EQ(state.Apply(1, Obs("x", kT0, 100, 499, "p2"), enricher), Outcome::kApplied);
+  EXPECT_EQ(state.Apply(0, Obs("b", kT0, 100, 499, "p1"), enricher), Outcome::kLate);
+  EXPECT_EQ(state.Apply(0, Obs("c", kT0 + 4 * 3600 + 1, 100, 499, "p1"), enricher),
             Outcome::kApplied);  // inside the 1h grace
   Figures f = state.Snapshot();
   EXPECT_EQ(f.campaign_to_date[1].v[0], 2 * 100 * 100);
