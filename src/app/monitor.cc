@@ -88,7 +88,7 @@ std::vector<std::int64_t> Monitor::OnAssigned(const std::vector<std::int32_t>& p
 void Monitor::OnRevoked(const std::vector<std::int32_t>& partitions, bool lost) {
   pipeline_.metrics().CountRebalance();
   for (std::int32_t p : partitions) {
-    if (!lost) {
+    if (!lost && !failed_) {
       std::string error;
       if (!pipeline_.Checkpoint(&error, p)) Fail("checkpoint on revoke failed: " + error);
     }
