@@ -1,9 +1,12 @@
 #include "bench_data.h"
 
 #include <malloc.h>
+#include <stdlib.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
+#include <system_error>
 
 #include "sim/uk2019_simulator.h"
 #include "source/replay.h"
@@ -58,6 +61,39 @@ std::vector<Routed> Route(const SimDataset& data, int partitions) {
 std::size_t HeapInUse() {
   const struct mallinfo2 mi = mallinfo2();
   return mi.uordblks + mi.hblkhd;
+}
+
+std::string SyntheticObservation(std::size_t i) {
+  std::string s = R"({"kind":"observation","registry":"meta","observed_at":"2019-12-09T06:12:00Z",)"
+                  R"("crawl_id":"meta-GB-2019-12-09T06","lookup":"listing","status":"present",)"
+                  R"("scope":"GB","ad":{"id":")";
+  s += std::to_string(461290581348812ULL + i);
+  s += R"(","page_id":")";
+  s += std::to_string(8807334278ULL + i % 500);
+  s += R"(","page_name":"Campaign page )";
+  s += std::to_string(i % 500);
+  s += R"(","bylines":"Conservative and Unionist Party","ad_creation_time":"2019-11-30",)"
+       R"("ad_creative_bodies":["Get Brexit done. Invest in the NHS and schools."],)"
+       R"("ad_delivery_start_time":"2019-12-01","currency":"GBP",)"
+       R"("spend":{"lower_bound":"100","upper_bound":"199"}}})";
+  return s;
+}
+
+TempDir::TempDir(const char* prefix) {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/" + prefix + "_XXXXXX";
+  if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+}
+
+std::int64_t FileBytes(const std::string& path) {
+  std::error_code ec;
+  const auto n = std::filesystem::file_size(path, ec);
+  return ec ? 0 : static_cast<std::int64_t>(n);
 }
 
 }  // namespace adwatch::bench

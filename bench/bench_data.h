@@ -49,4 +49,25 @@ long EnvOr(const char* name, long fallback);
 /// Bytes allocated from the heap (glibc mallinfo2: arena in use + mmapped blocks).
 std::size_t HeapInUse();
 
+/// A Meta listing sighting of distinct ad `i` (id 461290581348812 + i, one of 500 pages) with
+/// spend, so every new ad also adds a window increment.
+std::string SyntheticObservation(std::size_t i);
+
+/// A fresh directory under $TMPDIR (default /tmp), removed with everything in it on
+/// destruction. path() is empty when it could not be created.
+class TempDir {
+ public:
+  explicit TempDir(const char* prefix = "adwatch_bench");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+/// Size of a file in bytes, 0 when it does not exist.
+std::int64_t FileBytes(const std::string& path);
+
 }  // namespace adwatch::bench

@@ -124,23 +124,6 @@ void BM_EnrichOnly(benchmark::State& state) {
 }
 BENCHMARK(BM_EnrichOnly)->MinTime(1.0);
 
-// A Meta listing sighting of a distinct ad with spend (so every ad adds a window increment).
-std::string SyntheticObservation(std::size_t i) {
-  std::string s = R"({"kind":"observation","registry":"meta","observed_at":"2019-12-09T06:12:00Z",)"
-                  R"("crawl_id":"meta-GB-2019-12-09T06","lookup":"listing","status":"present",)"
-                  R"("scope":"GB","ad":{"id":")";
-  s += std::to_string(461290581348812ULL + i);
-  s += R"(","page_id":")";
-  s += std::to_string(8807334278ULL + i % 500);
-  s += R"(","page_name":"Campaign page )";
-  s += std::to_string(i % 500);
-  s += R"(","bylines":"Conservative and Unionist Party","ad_creation_time":"2019-11-30",)"
-       R"("ad_creative_bodies":["Get Brexit done. Invest in the NHS and schools."],)"
-       R"("ad_delivery_start_time":"2019-12-01","currency":"GBP",)"
-       R"("spend":{"lower_bound":"100","upper_bound":"199"}}})";
-  return s;
-}
-
 // Heap growth per tracked ad: N distinct ads (ADWATCH_BENCH_MEMORY_ADS, default 100000)
 // applied to a fresh pipeline over 8 partitions, measured with mallinfo2 around the applies.
 void BM_MemoryPerAd(benchmark::State& state) {

@@ -2,43 +2,23 @@
 // restart path (Open with its integrity check, then Load) of one partition of 100k / 1M ads.
 // Stores live under $TMPDIR (default /tmp); ads are ~100-byte records, keys like Meta ad ids.
 #include <benchmark/benchmark.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "bench_data.h"
 #include "store/state_store.h"
 
 namespace adwatch {
 namespace {
 
-namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/adwatch_store_bench_XXXXXX";
-    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using bench::TempDir;
 
 std::string AdKey(std::int64_t i) {
   char buf[24];
@@ -71,7 +51,7 @@ PartitionDelta Batch(std::int64_t first, std::int64_t count, std::int64_t key_sp
 // Commits batches of range(0) upserts into one partition whose ads cycle over 200k keys (inserts
 // first, then updates of existing ads), as a long-running monitor does.
 void BM_StoreCommitAds(benchmark::State& state) {
-  TempDir dir;
+  TempDir dir("adwatch_store_bench");
   std::string error;
   auto store = StateStore::Open(dir.path(), "bench", StateStore::OpenMode::kRecreate, &error);
   if (store == nullptr) {
@@ -104,7 +84,7 @@ BENCHMARK(BM_StoreCommitAds)
 
 // Restart: Open (integrity check included) + Load of one partition holding range(0) ads.
 void BM_StoreOpenAndLoad(benchmark::State& state) {
-  TempDir dir;
+  TempDir dir("adwatch_store_bench");
   const std::int64_t ads = state.range(0);
   std::string error;
   {

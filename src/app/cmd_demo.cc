@@ -157,11 +157,12 @@ int DemoCommand(const DemoOptions& options, const std::atomic<bool>& stop, std::
     }
     if (finished) break;
   }
+  const auto handled = static_cast<long long>(events());  // before the partitions are revoked
   quit = true;
   monitor_stop = true;
   producer.join();
   consumer.join();
-  out << "adwatch demo: stopped after " << static_cast<long long>(events())
+  out << "adwatch demo: stopped after " << handled
       << " events; metrics were at " << metrics_url << "\n";
   return 0;
 }
