@@ -1,7 +1,10 @@
 #include "harness.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -85,6 +88,46 @@ std::string Cluster::Control(const std::string& command, double seconds) {
     Sleep(0.02);
   }
   return "";
+}
+
+namespace {
+
+// True when something accepts a TCP connection on 127.0.0.1:port.
+bool Accepts(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+int Cluster::BringAllBrokersUp(double seconds) {
+  std::vector<int> ports;
+  std::istringstream in(bootstrap_);
+  std::string hostport;
+  while (std::getline(in, hostport, ',')) {
+    ports.push_back(std::atoi(hostport.c_str() + hostport.rfind(':') + 1));
+  }
+  const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+  int commands = 0;
+  while (Clock::now() < deadline) {
+    if (Control("broker up -1") != "ok") return 0;
+    ++commands;
+    const auto retry = Clock::now() + std::chrono::seconds(2);
+    while (Clock::now() < retry) {
+      bool all = true;
+      for (int port : ports) all = all && Accepts(port);
+      if (all) return commands;
+      Sleep(0.1);
+    }
+  }
+  return 0;
 }
 
 // ---------------------------------------------------------------------------------------------

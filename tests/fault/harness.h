@@ -38,6 +38,11 @@ class Cluster {
   std::string Control(const std::string& command, double seconds = 10);
   std::string Log() const { return proc_->Stderr(); }
   int partitions() const { return partitions_; }
+  /// `broker up -1`, then waits until every broker accepts TCP connections again, repeating
+  /// the command every 2 s while one refuses (librdkafka 2.0.2's mock broker occasionally does
+  /// not reopen its listener on the first `up`). Returns how many `up` commands it took, or 0
+  /// when the brokers still refuse after `seconds`.
+  int BringAllBrokersUp(double seconds = 30);
 
  private:
   std::unique_ptr<testing::Subprocess> proc_;
