@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
 #include <charconv>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <limits>
 #include <sstream>
@@ -86,17 +86,16 @@ std::string ExecuteKafkaControl(EmbeddedKafka& kafka, const std::string& line) {
     if (!ParseInt(w[3], -1, brokers, &b) || b == 0) {
       return "error: BROKER must be -1 (leaderless) or in [1, " + std::to_string(brokers) + "]";
     }
-    return Result(rd_kafka_mock_partition_set_leader(mock, w[1].c_str(),
-                                                     static_cast<std::int32_t>(a),
-                                                     static_cast<std::int32_t>(b)));
+    return Result(rd_kafka_mock_partition_set_leader(
+        mock, w[1].c_str(), static_cast<std::int32_t>(a), static_cast<std::int32_t>(b)));
   }
   if (w[0] == "rtt" && w.size() == 3) {
     if (!ParseInt(w[1], -1, brokers, &a) || a == 0) {
       return "error: broker must be -1 or in [1, " + std::to_string(brokers) + "]";
     }
     if (!ParseInt(w[2], 0, 600000, &b)) return "error: MS must be in [0, 600000]";
-    return Result(rd_kafka_mock_broker_set_rtt(mock, static_cast<std::int32_t>(a),
-                                               static_cast<int>(b)));
+    return Result(
+        rd_kafka_mock_broker_set_rtt(mock, static_cast<std::int32_t>(a), static_cast<int>(b)));
   }
   return kUsage;
 }
@@ -148,8 +147,8 @@ int KafkaCommand(const EmbeddedKafka::Options& options, int in_fd, std::ostream&
       const std::string answer = ExecuteKafkaControl(*kafka, line);
       if (answer.empty()) continue;
       out << answer << std::endl;
-      err << "level=info msg=\"control command\" command=\"" << line << "\" result=\""
-          << answer << "\"" << std::endl;
+      err << "level=info msg=\"control command\" command=\"" << line << "\" result=\"" << answer
+          << "\"" << std::endl;
     }
   }
   err << "level=info msg=\"embedded kafka stopping\"" << std::endl;

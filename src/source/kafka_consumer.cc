@@ -131,16 +131,29 @@ void KafkaConsumer::Incident(std::int32_t partition, const std::string& why) {
 }
 
 bool KafkaConsumer::RestartFromBeginning(std::int32_t partition) {
+  // A partition stopped by an offset error does not take a seek reliably (librdkafka 2.0.2):
+  // take it out of the assignment and assign it again at the earliest offset.
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(list, topic_.c_str(), partition)->offset =
       RD_KAFKA_OFFSET_BEGINNING;
-  rd_kafka_error_t* error = rd_kafka_seek_partitions(rk_, list, 5000);
-  const bool ok = error == nullptr && list->elems[0].err == RD_KAFKA_RESP_ERR_NO_ERROR;
-  if (error != nullptr) rd_kafka_error_destroy(error);
-  rd_kafka_resume_partitions(rk_, list);
+  std::string failure;
+  if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_, list)) {
+    failure = rd_kafka_error_string(e);
+    rd_kafka_error_destroy(e);
+  } else if (rd_kafka_error_t* e2 = rd_kafka_incremental_assign(rk_, list)) {
+    failure = rd_kafka_error_string(e2);
+    rd_kafka_error_destroy(e2);
+  } else {
+    rd_kafka_resume_partitions(rk_, list);
+  }
   rd_kafka_topic_partition_list_destroy(list);
-  if (ok) assigned_[partition] = RD_KAFKA_OFFSET_BEGINNING;
-  return ok;
+  if (!failure.empty()) {
+    Log(LogLevel::kError, "restart_failed",
+        {{"partition", std::to_string(partition)}, {"error", failure}});
+    return false;
+  }
+  assigned_[partition] = RD_KAFKA_OFFSET_BEGINNING;
+  return true;
 }
 
 void KafkaConsumer::CommitOffsets(const std::map<std::int32_t, std::int64_t>& next_offsets) {

@@ -24,9 +24,7 @@ using testing::ParseMetrics;
 using testing::SampleKey;
 using testing::Samples;
 
-void Sleep(double seconds) {
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-}
+void Sleep(double seconds) { std::this_thread::sleep_for(std::chrono::duration<double>(seconds)); }
 
 std::string ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -380,10 +378,9 @@ Instance& Harness::AddInstance(const std::string& name) {
 }
 
 std::vector<std::string> Harness::RunArgs(const Instance& instance) const {
-  return {"run",     "--config", config_path_,         "--brokers",
-          cluster_->bootstrap(), "--topic",            kTopic,
-          "--group", group_,     "--listen",           "127.0.0.1:0",
-          "--state", instance.state_dir()};
+  return {"run",         "--config", config_path_,        "--brokers", cluster_->bootstrap(),
+          "--topic",     kTopic,     "--group",           group_,      "--listen",
+          "127.0.0.1:0", "--state",  instance.state_dir()};
 }
 
 double Harness::EventsTotal() const {

@@ -64,10 +64,10 @@ class Instance {
   bool Start(const std::vector<std::string>& extra = {}, std::string* why = nullptr);
   /// Starts and waits for the process to exit; returns its exit code (-1: did not exit in 60 s).
   int RunExpectingExit(const std::vector<std::string>& extra = {});
-  void Kill();       // SIGKILL, reaped
-  int Stop();        // SIGTERM; returns the exit code (expected 0)
-  void Pause();      // SIGSTOP
-  void Resume();     // SIGCONT
+  void Kill();    // SIGKILL, reaped
+  int Stop();     // SIGTERM; returns the exit code (expected 0)
+  void Pause();   // SIGSTOP
+  void Resume();  // SIGCONT
   bool running() const { return proc_ != nullptr && !proc_->exited() && !paused_; }
   /// True when the process was started and has since exited on its own (reaps it).
   bool Died();

@@ -41,23 +41,25 @@ void ExpectFiguresEqualOracle(const Config& config, const Samples& s, const Expe
     const std::string party = entity_name(e);
     for (int b = 0; b < 3; ++b) {
       const auto bi = static_cast<size_t>(b);
-      EXPECT_EQ(Pence(Get(s, SampleKey("adwatch_spend_gbp", {{"party", party}, {"bound", kBounds[b]}}))),
-                expected.campaign_to_date[e][bi])
+      EXPECT_EQ(
+          Pence(Get(s, SampleKey("adwatch_spend_gbp", {{"party", party}, {"bound", kBounds[b]}}))),
+          expected.campaign_to_date[e][bi])
           << party << " " << kBounds[b];
       total_ctd += expected.campaign_to_date[e][bi];
       for (size_t w = 0; w < config.windows.size(); ++w) {
         const std::string window = config.windows[w].name;
-        EXPECT_EQ(Pence(Get(s, SampleKey("adwatch_spend_window_gbp",
-                                         {{"party", party}, {"window", window}, {"bound", kBounds[b]}}))),
-                  expected.window[e][w][bi])
+        EXPECT_EQ(
+            Pence(Get(s, SampleKey("adwatch_spend_window_gbp",
+                                   {{"party", party}, {"window", window}, {"bound", kBounds[b]}}))),
+            expected.window[e][w][bi])
             << party << " " << window << " " << kBounds[b];
         for (size_t th = 0; th <= config.themes.size(); ++th) {
-          EXPECT_EQ(Pence(Get(s, SampleKey("adwatch_theme_spend_window_gbp",
-                                           {{"party", party},
-                                            {"theme", theme_name(th)},
-                                            {"window", window},
-                                            {"bound", kBounds[b]}}))),
-                    expected.theme_window[e][th][w][bi])
+          EXPECT_EQ(
+              Pence(Get(s, SampleKey("adwatch_theme_spend_window_gbp", {{"party", party},
+                                                                        {"theme", theme_name(th)},
+                                                                        {"window", window},
+                                                                        {"bound", kBounds[b]}}))),
+              expected.theme_window[e][th][w][bi])
               << party << " " << theme_name(th) << " " << window << " " << kBounds[b];
         }
       }

@@ -7,10 +7,10 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <chrono>
 #include <sstream>
 #include <thread>
 
@@ -48,8 +48,7 @@ HttpResponse HttpGet(int port, const std::string& path) {
 }
 
 int WaitReady(int port, double seconds) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   int status = 0;
   while ((status = HttpGet(port, "/readyz").status) != 200 &&
          std::chrono::steady_clock::now() < deadline) {
@@ -128,9 +127,8 @@ long long Pence(double gbp) { return std::llround(gbp * 100.0); }
 #include <sys/wait.h>
 
 #include <cerrno>
-#include <csignal>
-
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 namespace adwatch::testing {
