@@ -25,6 +25,7 @@ bool Monitor::Start(std::string* error) {
       std::vector<std::shared_ptr<prometheus::Collectable>>{pipeline_.metrics().registry(),
                                                             pipeline_.collector()},
       [this] { return NotReadyReason(); });
+  for (auto& [path, handler] : routes_) server_->Route(path, std::move(handler));
   if (!server_->Start(config_.listen, error)) return false;
   if (!config_.kafka.dead_letter_topic.empty()) {
     dead_letter_ = DeadLetterProducer::Create(config_.kafka.brokers,

@@ -37,6 +37,11 @@ class Monitor {
   Monitor(const Config& config, const Clock& clock, MonitorOptions options = {});
   ~Monitor();
 
+  /// Adds a route to the HTTP listener (JSON API, live page). Only before Start.
+  void Route(std::string path, HttpServer::Handler handler) {
+    routes_.emplace_back(std::move(path), std::move(handler));
+  }
+
   /// Opens the state store, starts the listener and joins the consumer group. False with
   /// `error` on failure (corrupted state, listener, Kafka client).
   bool Start(std::string* error);
@@ -65,6 +70,7 @@ class Monitor {
   std::unique_ptr<KafkaConsumer> consumer_;
   std::unique_ptr<DeadLetterProducer> dead_letter_;
   std::unique_ptr<HttpServer> server_;
+  std::vector<std::pair<std::string, HttpServer::Handler>> routes_;
   std::atomic<bool> started_{false};
   std::atomic<bool> failed_{false};
 

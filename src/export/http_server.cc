@@ -9,11 +9,23 @@
 namespace adwatch {
 namespace {
 
+const char* StatusText(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 503: return "Service Unavailable";
+    default: return "Error";
+  }
+}
+
 void Reply(mg_connection* conn, int status, const char* content_type, const std::string& body) {
   mg_printf(conn,
             "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+            "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
             "Connection: close\r\n\r\n",
-            status, status == 200 ? "OK" : "Service Unavailable", content_type, body.size());
+            status, StatusText(status), content_type, body.size());
   mg_write(conn, body.data(), body.size());
 }
 
@@ -24,6 +36,10 @@ HttpServer::HttpServer(std::vector<std::shared_ptr<prometheus::Collectable>> col
     : collectables_(std::move(collectables)), readiness_(std::move(readiness)) {}
 
 HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::Route(std::string path, Handler handler) {
+  routes_.push_back(std::make_unique<RouteEntry>(RouteEntry{std::move(path), std::move(handler)}));
+}
 
 bool HttpServer::Start(const std::string& address, std::string* error) {
   const char* options[] = {"listening_ports",    address.c_str(), "num_threads", "4",
@@ -40,6 +56,10 @@ bool HttpServer::Start(const std::string& address, std::string* error) {
   mg_set_request_handler(ctx_, "/metrics$", &HttpServer::HandleMetrics, this);
   mg_set_request_handler(ctx_, "/healthz$", &HttpServer::HandleHealth, this);
   mg_set_request_handler(ctx_, "/readyz$", &HttpServer::HandleReady, this);
+  for (const auto& route : routes_) {
+    mg_set_request_handler(ctx_, (route->path + "$").c_str(), &HttpServer::HandleRoute,
+                           route.get());
+  }
   return true;
 }
 
@@ -64,6 +84,21 @@ int HttpServer::HandleMetrics(mg_connection* conn, void* self) {
   Reply(conn, 200, "text/plain; version=0.0.4; charset=utf-8",
         static_cast<HttpServer*>(self)->RenderMetrics());
   return 200;
+}
+
+int HttpServer::HandleRoute(mg_connection* conn, void* route) {
+  const mg_request_info* info = mg_get_request_info(conn);
+  HttpRequest request{info->request_method ? info->request_method : "",
+                      info->local_uri ? info->local_uri : "",
+                      info->query_string ? info->query_string : ""};
+  HttpResponse response;
+  if (request.method != "GET" && request.method != "HEAD") {
+    response = {405, "text/plain; charset=utf-8", "only GET\n"};
+  } else {
+    response = static_cast<RouteEntry*>(route)->handler(request);
+  }
+  Reply(conn, response.status, response.content_type.c_str(), response.body);
+  return response.status;
 }
 
 int HttpServer::HandleHealth(mg_connection* conn, void* /*self*/) {

@@ -1,5 +1,6 @@
 // The metrics listener: `/metrics` (Prometheus text format from the registered collectables),
-// `/healthz` (200 while the process runs) and `/readyz` (200 once ready, else 503 with why).
+// `/healthz` (200 while the process runs), `/readyz` (200 once ready, else 503 with why), and
+// any further routes registered with Route() before Start (JSON API, live page).
 // civetweb underneath; no TLS (DOMAIN.md: it crashes on Debian 12) — keep it on loopback or
 // behind a TLS proxy. Thread-safety: serves on its own threads; Start/Stop from one thread.
 #pragma once
@@ -17,8 +18,24 @@ struct mg_connection;
 
 namespace adwatch {
 
+/// One HTTP request as a route handler sees it.
+struct HttpRequest {
+  std::string method;
+  std::string path;
+  std::string query;  // raw query string, without '?'
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+};
+
 class HttpServer {
  public:
+  /// Handles one request; called on a server thread, concurrently with other requests.
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
   /// Returns why the process is not ready, or nullopt when it is.
   using ReadinessProbe = std::function<std::optional<std::string>()>;
 
@@ -27,6 +44,9 @@ class HttpServer {
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
+
+  /// Serves `path` (exact match) with `handler`. Only before Start.
+  void Route(std::string path, Handler handler);
 
   /// Binds `address` (`host:port`, port 0 = any free port). Returns false with `error` set.
   bool Start(const std::string& address, std::string* error);
@@ -41,9 +61,16 @@ class HttpServer {
   static int HandleMetrics(mg_connection* conn, void* self);
   static int HandleHealth(mg_connection* conn, void* self);
   static int HandleReady(mg_connection* conn, void* self);
+  static int HandleRoute(mg_connection* conn, void* route);
+
+  struct RouteEntry {
+    std::string path;
+    Handler handler;
+  };
 
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
   ReadinessProbe readiness_;
+  std::vector<std::unique_ptr<RouteEntry>> routes_;
   mg_context* ctx_ = nullptr;
   int port_ = 0;
 };

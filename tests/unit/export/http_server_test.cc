@@ -92,5 +92,16 @@ TEST(HttpServerTest, ServesMetricsHealthAndReadinessOnAnEphemeralPort) {
   EXPECT_NE(error.find("cannot listen"), std::string::npos);
 }
 
+TEST(HttpServerTest, ServesRegisteredRoutesWithTheirQueryAndOnlyForGet) {
+  HttpServer server({}, [] { return std::nullopt; });
+  server.Route("/api/echo", [](const HttpRequest& request) {
+    return HttpResponse{200, "application/json", "{\"q\":\"" + request.query + "\"}"};
+  });
+  std::string error;
+  ASSERT_TRUE(server.Start("127.0.0.1:0", &error)) << error;
+  EXPECT_EQ(Get(server.port(), "/api/echo?a=1&b=2"), "200 {\"q\":\"a=1&b=2\"}");
+  EXPECT_EQ(Get(server.port(), "/api/echo/more").substr(0, 3), "404");
+}
+
 }  // namespace
 }  // namespace adwatch
