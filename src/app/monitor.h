@@ -28,8 +28,8 @@
 namespace adwatch {
 
 struct MonitorOptions {
-  bool rebuild_state = false;           // discard the state store and rebuild everything
-  bool rebuild_out_of_range = false;    // incident partitions are rebuilt, not stopped
+  bool rebuild_state = false;         // discard the state store and rebuild everything
+  bool rebuild_out_of_range = false;  // incident partitions are rebuilt, not stopped
 };
 
 class Monitor {
