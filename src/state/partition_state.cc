@@ -60,6 +60,7 @@ Outcome PartitionState::ApplyObservation(const Observation& obs, const Enricher&
     }
     AdRecord record;
     enricher.Enrich(obs.registry, obs.content, &record.entity, &record.themes);
+    record.no_disclaimer = RanWithoutDisclaimer(obs.registry, obs.content);
     record.registry = InternName(registries_, obs.registry);
     it = ads_.emplace(key_, record).first;
   }
@@ -99,12 +100,15 @@ void PartitionState::ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeco
     corrections_.resize(options_->entity_count + 1);
   }
   const std::size_t slot = Slot(ad.entity);
+  const bool no_disclaimer = ad.no_disclaimer && ad.entity == kUnattributed;
   WindowIncrement inc{t0, t, {}, ad.entity, ad.themes};
   bool correction = false, grows = false;
   for (int b = 0; b < kBoundCount; ++b) {
     const Pence d = delta.v[b];
     const auto& period = options_->regulated_period;
-    campaign_to_date_[slot].v[b] += period ? SpreadWithin(d, t0, t, period->start, period->end) : d;
+    const Pence in_period = period ? SpreadWithin(d, t0, t, period->start, period->end) : d;
+    campaign_to_date_[slot].v[b] += in_period;
+    if (no_disclaimer) no_disclaimer_.v[b] += in_period;
     correction |= d < 0;
     grows |= d > 0;
     inc.amount.v[b] = std::max<Pence>(d, 0);
@@ -151,6 +155,7 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
     f.campaign_to_date[e] += campaign_to_date_[e];
     f.corrections[e] += corrections_[e];
   }
+  f.no_disclaimer += no_disclaimer_;
   for (int o = 0; o < kOutcomeCount; ++o) f.outcomes[o] += outcomes_[o];
   for (int r = 0; r < kRejectReasonCount; ++r) f.rejects[r] += rejects_[r];
   // Index registries of this partition into the snapshot once.
@@ -203,7 +208,7 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
 
 }  // namespace adwatch
 
-// ---- Persistence: the byte formats below are version 1 of the state fingerprint. ----
+// ---- Persistence: the byte formats below are version 2 of the state fingerprint. ----
 
 namespace adwatch {
 namespace {
@@ -224,6 +229,7 @@ void EncodeAd(const AdRecord& ad, ByteWriter& out) {
   out.U64(ad.presence.by_id_crawl);
   out.U64(static_cast<std::uint64_t>(ad.presence.by_id_status));
   out.U64(static_cast<std::uint64_t>(ad.presence.presence));
+  out.U64(ad.no_disclaimer ? 1 : 0);
 }
 
 bool DecodeAd(std::string_view bytes, AdRecord* ad) {
@@ -243,6 +249,7 @@ bool DecodeAd(std::string_view bytes, AdRecord* ad) {
   ad->presence.by_id_crawl = static_cast<std::uint32_t>(in.U64());
   ad->presence.by_id_status = static_cast<AdStatus>(in.U64());
   ad->presence.presence = static_cast<Presence>(in.U64());
+  ad->no_disclaimer = in.U64() != 0;
   return in.done();
 }
 
@@ -276,6 +283,7 @@ std::string PartitionState::EncodeMeta() const {
     for (Pence v : a.v) out.I64(v);
   }
   for (std::int64_t c : corrections_) out.I64(c);
+  for (Pence v : no_disclaimer_.v) out.I64(v);
   out.U64(kOutcomeCount);
   for (std::int64_t n : outcomes_) out.I64(n);
   out.U64(kRejectReasonCount);
@@ -299,6 +307,7 @@ bool PartitionState::DecodeMeta(std::string_view bytes) {
     for (Pence& v : a.v) v = in.I64();
   }
   for (std::int64_t& c : corrections_) c = in.I64();
+  for (Pence& v : no_disclaimer_.v) v = in.I64();
   if (in.U64() != kOutcomeCount) return false;
   for (std::int64_t& n : outcomes_) n = in.I64();
   if (in.U64() != kRejectReasonCount) return false;
@@ -347,11 +356,10 @@ std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* opti
   for (const auto& [key, bytes] : snapshot.ads) {
     AdRecord ad;
     const bool decoded = DecodeAd(bytes, &ad);
-    const bool entity_ok =
-        ad.entity == kUnattributed || Index(ad.entity) < options->entity_count;
+    const bool entity_ok = ad.entity == kUnattributed || Index(ad.entity) < options->entity_count;
     const bool themes_ok = options->theme_count >= 64 || (ad.themes >> options->theme_count) == 0;
-    if (!decoded || !entity_ok || !themes_ok ||
-        ad.registry >= state->registries_.size() || ad.scope >= state->scopes_.size()) {
+    if (!decoded || !entity_ok || !themes_ok || ad.registry >= state->registries_.size() ||
+        ad.scope >= state->scopes_.size()) {
       *error = "ad record " + key + " does not decode";
       return nullptr;
     }

@@ -56,7 +56,8 @@ struct AdRecord {
   EpochSeconds delivery_stop = kNever;   // kNever: still running
   SpendRange spend;
   ThemeMask themes = 0;
-  bool dirty = false;  // changed since the last checkpoint
+  bool dirty = false;          // changed since the last checkpoint
+  bool no_disclaimer = false;  // RanWithoutDisclaimer at its first sighting
   EntityId entity = kUnattributed;
   std::uint8_t registry = 0;  // index into PartitionState's registry names
   std::uint8_t scope = 0;     // index into scope names; 0 = not known
@@ -122,6 +123,7 @@ class PartitionState {
   std::vector<std::string> registries_;
   std::vector<std::string> scopes_{""};
   std::vector<Amounts> campaign_to_date_;  // [entity slot]
+  Amounts no_disclaimer_;  // campaign-to-date of unattributed ads run without a disclaimer
   std::vector<std::int64_t> corrections_;  // [entity slot]
   WindowStore windows_;
   std::size_t prune_at_ = 4096;

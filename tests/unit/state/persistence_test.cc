@@ -52,6 +52,7 @@ std::vector<Message> Stream(std::uint64_t seed) {
       o.crawl_id = crawl_id;
       o.scope = "GB";
       o.content.page_id = "p" + std::to_string(ad % 3);
+      if (ad % 4 == 1) o.content.bylines = "Gardening Club";  // the others: no disclaimer
       if (ad % 2) o.content.texts = {"text"};
       if (rng() % 3 == 0) bucket[static_cast<size_t>(ad)] += 100 * static_cast<Pence>(rng() % 50);
       if (rng() % 40 == 0) bucket[static_cast<size_t>(ad)] /= 2;  // a correction
@@ -73,6 +74,7 @@ std::vector<Message> Stream(std::uint64_t seed) {
 void ExpectSameFigures(const Figures& a, const Figures& b) {
   EXPECT_EQ(a.watermark, b.watermark);
   EXPECT_EQ(a.campaign_to_date, b.campaign_to_date);
+  EXPECT_EQ(a.no_disclaimer, b.no_disclaimer);
   EXPECT_EQ(a.window, b.window);
   EXPECT_EQ(a.theme_window, b.theme_window);
   EXPECT_EQ(a.ads_active, b.ads_active);
@@ -111,21 +113,25 @@ TEST_P(PersistenceTest, RestoredStateEndsWithTheOnePassFigures) {
   MonitorState reference(Options());
   for (const Message& m : stream) reference.Apply(0, m, enricher);
   reference.RecordReject(0, RejectReason::kBadAmount);
+  const Figures want = reference.Snapshot();
+  ASSERT_GT(want.no_disclaimer.v[0], 0);
+  ASSERT_LT(want.no_disclaimer.v[0], want.campaign_to_date[2].v[0]);
 
   const size_t every = static_cast<size_t>(GetParam());
   // The last point is a graceful stop: a final checkpoint, then nothing left to replay.
   for (size_t crash_at : {every, stream.size() / 2, stream.size() - 1, stream.size()}) {
     std::filesystem::remove_all(dir_);
     std::string error;
-    auto store = StateStore::Open(dir_.string(), "test-v1", StateStore::OpenMode::kOpenOrCreate,
-                                  &error);
+    auto store =
+        StateStore::Open(dir_.string(), "test-v1", StateStore::OpenMode::kOpenOrCreate, &error);
     ASSERT_TRUE(store) << error;
     MonitorState first(Options());
     size_t applied = 0;
     for (; applied < crash_at; ++applied) {
       first.Apply(0, stream[applied], enricher);
       if ((applied + 1) % every == 0 || applied + 1 == stream.size()) {
-        const auto delta = first.Partition(0).TakeDelta("t", 0, static_cast<std::int64_t>(applied + 1));
+        const auto delta =
+            first.Partition(0).TakeDelta("t", 0, static_cast<std::int64_t>(applied + 1));
         ASSERT_TRUE(store->Commit({delta}, &error)) << error;
       }
     }
