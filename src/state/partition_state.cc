@@ -356,10 +356,11 @@ std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* opti
   for (const auto& [key, bytes] : snapshot.ads) {
     AdRecord ad;
     const bool decoded = DecodeAd(bytes, &ad);
-    const bool entity_ok = ad.entity == kUnattributed || Index(ad.entity) < options->entity_count;
+    const bool entity_ok =
+        ad.entity == kUnattributed || Index(ad.entity) < options->entity_count;
     const bool themes_ok = options->theme_count >= 64 || (ad.themes >> options->theme_count) == 0;
-    if (!decoded || !entity_ok || !themes_ok || ad.registry >= state->registries_.size() ||
-        ad.scope >= state->scopes_.size()) {
+    if (!decoded || !entity_ok || !themes_ok ||
+        ad.registry >= state->registries_.size() || ad.scope >= state->scopes_.size()) {
       *error = "ad record " + key + " does not decode";
       return nullptr;
     }

@@ -56,8 +56,9 @@ struct AdRecord {
   EpochSeconds delivery_stop = kNever;   // kNever: still running
   SpendRange spend;
   ThemeMask themes = 0;
-  bool dirty = false;          // changed since the last checkpoint
-  bool no_disclaimer = false;  // RanWithoutDisclaimer at its first sighting
+  bool dirty = false;  // changed since the last checkpoint
+  // RanWithoutDisclaimer at the first sighting (fits in padding: the record does not grow).
+  bool no_disclaimer = false;
   EntityId entity = kUnattributed;
   std::uint8_t registry = 0;  // index into PartitionState's registry names
   std::uint8_t scope = 0;     // index into scope names; 0 = not known

@@ -122,16 +122,15 @@ TEST_P(PersistenceTest, RestoredStateEndsWithTheOnePassFigures) {
   for (size_t crash_at : {every, stream.size() / 2, stream.size() - 1, stream.size()}) {
     std::filesystem::remove_all(dir_);
     std::string error;
-    auto store =
-        StateStore::Open(dir_.string(), "test-v1", StateStore::OpenMode::kOpenOrCreate, &error);
+    auto store = StateStore::Open(dir_.string(), "test-v1", StateStore::OpenMode::kOpenOrCreate,
+                                  &error);
     ASSERT_TRUE(store) << error;
     MonitorState first(Options());
     size_t applied = 0;
     for (; applied < crash_at; ++applied) {
       first.Apply(0, stream[applied], enricher);
       if ((applied + 1) % every == 0 || applied + 1 == stream.size()) {
-        const auto delta =
-            first.Partition(0).TakeDelta("t", 0, static_cast<std::int64_t>(applied + 1));
+        const auto delta = first.Partition(0).TakeDelta("t", 0, static_cast<std::int64_t>(applied + 1));
         ASSERT_TRUE(store->Commit({delta}, &error)) << error;
       }
     }
