@@ -8,11 +8,12 @@
 #include <variant>
 #include <vector>
 
-#include "core/rapidjson.h"
 #include "core/time.h"
 #include "decode/decoder.h"
+#include "core/rapidjson.h"
 #include "enrich/attributor.h"
 #include "enrich/theme_classifier.h"
+
 
 namespace adwatch {
 namespace {
