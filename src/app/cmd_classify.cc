@@ -59,6 +59,24 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+// The attribution block of --explain: the rule list that matched (its config key), the ad field
+// it matched, the rule's normalised pattern, and whether the ad ran without a disclaimer.
+void AppendAttribution(std::string& json, const Attribution& a, const Observation& obs) {
+  json += ",\"attribution\":{\"rule\":";
+  if (a.entity == kUnattributed) {
+    json += "null,\"field\":null,\"pattern\":null";
+  } else {
+    AppendJsonString(json, RuleKindName(a.rule));
+    json += ",\"field\":";
+    AppendJsonString(json, AdFieldName(a.field));
+    json += ",\"pattern\":";
+    AppendJsonString(json, a.pattern);
+  }
+  json += ",\"no_disclaimer\":";
+  json += RanWithoutDisclaimer(obs.registry, obs.content) ? "true" : "false";
+  json += '}';
+}
+
 }  // namespace
 
 int ClassifyCommand(const Config& config, bool explain, std::istream& in, std::ostream& out,
@@ -109,9 +127,8 @@ int ClassifyCommand(const Config& config, bool explain, std::istream& in, std::o
     const auto* observation = std::get_if<Observation>(&std::get<Message>(result));
     if (observation == nullptr) continue;  // crawl_end: nothing to classify
 
-    std::string attribution_rule;
-    const EntityId entity = attributor.Attribute(observation->registry, observation->content,
-                                                 explain ? &attribution_rule : nullptr);
+    const Attribution attribution = attributor.Explain(observation->registry, observation->content);
+    const EntityId entity = attribution.entity;
     theme_rules.clear();
     const ThemeMask themes =
         classifier->Classify(observation->content, explain ? &theme_rules : nullptr);
@@ -138,12 +155,12 @@ int ClassifyCommand(const Config& config, bool explain, std::istream& in, std::o
       AppendJsonString(json, config.themes[i].name);
     }
     json += ']';
+    if (explain) AppendAttribution(json, attribution, *observation);
     if (explain) {
       json += ",\"rules\":[";
-      AppendJsonString(json, attribution_rule);
-      for (const std::string& rule : theme_rules) {
-        json += ',';
-        AppendJsonString(json, rule);
+      for (std::size_t i = 0; i < theme_rules.size(); ++i) {
+        if (i > 0) json += ',';
+        AppendJsonString(json, theme_rules[i]);
       }
       json += ']';
     }

@@ -13,8 +13,13 @@ namespace adwatch {
 /// decoded as sightings observed now. Blank lines and crawl_end messages are skipped. For every
 /// ad, writes one JSON line to `out`:
 ///   {"registry":"meta","id":"…","party":"Conservative","type":"party","themes":["brexit"]}
-/// (`"party":"unattributed","type":null` when no rule matches; `themes` empty when none), plus
-/// `"rules":[…]` — the attribution rule, then every matched theme phrase — when `explain` is set.
+/// (`"party":"unattributed","type":null` when no rule matches; `themes` empty when none). With
+/// `explain`, two blocks follow. Attribution:
+///   "attribution":{"rule":"bylines","field":"bylines","pattern":"labour party",
+///                  "no_disclaimer":false}
+/// (`rule` the config key that matched, `field` the ad field it matched, `pattern` the rule's
+/// normalised text; all three null when unattributed). Themes: `"rules":[…]`, every matched
+/// theme phrase.
 /// A line that cannot be decoded writes `stdin:LINE: REASON: detail` to `err` and processing
 /// continues. Returns 0 when every line was good, 1 when any was rejected, 2 when the config's
 /// themes cannot be compiled.

@@ -39,8 +39,8 @@ std::string Pipeline::StateFingerprint(const Config& config) {
   std::string text = "adwatch-state-v2";
   for (const EntityConfig& e : config.entities) {
     text += "|e:" + e.name;
-    for (const auto* list : {&e.page_ids, &e.bylines, &e.page_names, &e.google_advertiser_ids,
-                             &e.google_advertiser_names}) {
+    for (const auto* list : {&e.page_ids, &e.bylines, &e.page_names, &e.candidates,
+                             &e.google_advertiser_ids, &e.google_advertiser_names}) {
       for (const std::string& v : *list) text += "," + v;
       text += ";";
     }
@@ -63,7 +63,7 @@ std::string Pipeline::StateFingerprint(const Config& config) {
   }
   char hex[32];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(Fnv1a(text)));
-  return std::string("v1-") + hex;
+  return std::string("v2-") + hex;
 }
 
 Outcome Pipeline::Process(const InputRecord& record) {

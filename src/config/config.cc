@@ -579,7 +579,7 @@ void ParseEntities(Parser& p, const YAML::Node& node, std::vector<EntityConfig>&
             }
           } else if (key == "match") {
             p.ForEach(v, kpath,
-                      {"page_ids", "bylines", "page_names", "google_advertiser_ids",
+                      {"page_ids", "bylines", "page_names", "candidates", "google_advertiser_ids",
                        "google_advertiser_names"},
                       [&](const std::string& mkey, const YAML::Node& mv, const std::string& mpath) {
                         std::vector<std::string> list = p.StringList(mv, mpath);
@@ -590,6 +590,8 @@ void ParseEntities(Parser& p, const YAML::Node& node, std::vector<EntityConfig>&
                           entity.bylines = std::move(list);
                         } else if (mkey == "page_names") {
                           entity.page_names = std::move(list);
+                        } else if (mkey == "candidates") {
+                          entity.candidates = std::move(list);
                         } else if (mkey == "google_advertiser_ids") {
                           check_ids(mv, mpath, list, google_id_owner);
                           entity.google_advertiser_ids = std::move(list);

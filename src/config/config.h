@@ -32,7 +32,8 @@ struct EntityConfig {
   std::optional<Pence> spending_limit;  // statutory limit for the regulated period
   std::vector<std::string> page_ids;    // Meta page ids (exact)
   std::vector<std::string> bylines;     // Meta "Paid for by" texts (normalised, exact)
-  std::vector<std::string> page_names;  // Meta page-name patterns (normalised, substring)
+  std::vector<std::string> page_names;  // Meta page-name and byline patterns (whole words)
+  std::vector<std::string> candidates;  // candidates' names: patterns like page_names
   std::vector<std::string> google_advertiser_ids;    // exact
   std::vector<std::string> google_advertiser_names;  // normalised, exact
 };

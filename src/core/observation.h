@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -25,6 +26,11 @@ struct AdContent {
   /// Creative bodies, link titles, captions and descriptions, in input order.
   std::vector<std::string> texts;
 };
+
+/// True for an ad shown with no "Paid for by" line: a Meta-shaped ad (any registry but
+/// `google`, whose rows never carry bylines) whose bylines are absent, blank, or Meta's report
+/// placeholder "These ads ran without a disclaimer" (any case).
+bool RanWithoutDisclaimer(std::string_view registry, const AdContent& ad);
 
 /// One sighting (SPEC §2.1). Spend is already in pence of the reporting currency.
 struct Observation {

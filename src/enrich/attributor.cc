@@ -1,5 +1,6 @@
 #include "enrich/attributor.h"
 
+#include <string>
 #include <unordered_map>
 #include <utility>
 
@@ -14,46 +15,100 @@ struct StringHash {
 };
 using ExactMap = std::unordered_map<std::string, EntityId, StringHash, std::equal_to<>>;
 
-struct PagePattern {
+// A page_names or candidates entry: its words, in order, as whole words of the text; with a
+// leading `^` in the config the words must begin the text, with a trailing `$` end it; a
+// candidate's must begin it.
+struct Pattern {
   std::string padded;  // " words of the pattern "
-  std::string text;    // the normalised pattern, for explanations
-  EntityId entity;
+  std::string text;    // the normalised pattern (and `$`), for explanations
+  bool at_start = false;
+  bool at_end = false;
+  RuleKind kind = RuleKind::kPageNames;
+  EntityId entity{};
 };
 
 EntityId Id(std::size_t index) { return EntityId{static_cast<std::uint16_t>(index)}; }
 
-// Adds keys to an exact map; the first entity to claim a key keeps it.
-void Claim(ExactMap& map, const std::string& key, EntityId id) {
-  if (!key.empty()) map.emplace(key, id);
+// Adds a key to an exact map; the first entity to claim a key keeps it.
+void Claim(ExactMap& map, std::string key, EntityId id) {
+  if (!key.empty()) map.emplace(std::move(key), id);
 }
 
-void Explain(std::string* explain, const std::string& entity, std::string_view rule,
-             std::string_view value) {
-  if (explain == nullptr) return;
-  if (!explain->empty()) explain->append("; ");
-  explain->append(entity);
-  explain->append(" by ");
-  explain->append(rule);
-  explain->append(" \"");
-  explain->append(value);
-  explain->append("\"");
-}
-
-void NoMatch(std::string* explain) {
-  if (explain == nullptr) return;
-  if (!explain->empty()) explain->append("; ");
-  explain->append("unattributed: no rule matched");
+// Whether `padded` (" text ") contains the pattern where the pattern allows.
+bool Matches(const Pattern& p, std::string_view padded) {
+  if (padded.size() < p.padded.size()) return false;
+  if (p.at_start && !padded.starts_with(p.padded)) return false;
+  if (p.at_end && !padded.ends_with(p.padded)) return false;
+  return p.at_start || p.at_end || padded.find(p.padded) != std::string_view::npos;
 }
 
 }  // namespace
 
+std::string_view RuleKindName(RuleKind kind) {
+  switch (kind) {
+    case RuleKind::kNone:
+      return "none";
+    case RuleKind::kPageIds:
+      return "page_ids";
+    case RuleKind::kBylines:
+      return "bylines";
+    case RuleKind::kPageNames:
+      return "page_names";
+    case RuleKind::kCandidates:
+      return "candidates";
+    case RuleKind::kGoogleAdvertiserIds:
+      return "google_advertiser_ids";
+    case RuleKind::kGoogleAdvertiserNames:
+      return "google_advertiser_names";
+  }
+  return "none";
+}
+
+std::string_view AdFieldName(AdField field) {
+  switch (field) {
+    case AdField::kNone:
+      return "none";
+    case AdField::kPageId:
+      return "page_id";
+    case AdField::kBylines:
+      return "bylines";
+    case AdField::kPageName:
+      return "page_name";
+  }
+  return "none";
+}
+
 struct Attributor::Impl {
-  std::vector<std::string> names;
   ExactMap page_ids;
   ExactMap bylines;
   ExactMap google_ids;
   ExactMap google_names;
-  std::vector<PagePattern> page_patterns;  // in configuration order
+  std::vector<Pattern> patterns;  // in configuration order
+
+  void AddPatterns(const std::vector<std::string>& list, RuleKind kind, EntityId id) {
+    for (const std::string& v : list) {
+      std::string n = NormalizeName(v);
+      if (n.empty()) continue;
+      const std::size_t first = v.find_first_not_of(" \t");
+      const std::size_t last = v.find_last_not_of(" \t");
+      const bool at_start = first != std::string::npos && v[first] == '^';
+      const bool at_end = last != std::string::npos && v[last] == '$';
+      std::string text = (at_start ? "^" : "") + n + (at_end ? "$" : "");
+      patterns.push_back(Pattern{" " + n + " ", std::move(text),
+                                 at_start || kind == RuleKind::kCandidates, at_end, kind, id});
+    }
+  }
+
+  // The longest pattern found in `normalised` (then the first configured), or nullptr.
+  const Pattern* Best(std::string_view normalised, std::string& padded) const {
+    padded.assign(" ").append(normalised).append(" ");
+    const Pattern* best = nullptr;
+    for (const Pattern& p : patterns) {
+      if (best != nullptr && p.padded.size() <= best->padded.size()) continue;
+      if (Matches(p, padded)) best = &p;
+    }
+    return best;
+  }
 };
 
 Attributor::Attributor(const std::vector<EntityConfig>& entities) {
@@ -61,76 +116,62 @@ Attributor::Attributor(const std::vector<EntityConfig>& entities) {
   for (std::size_t i = 0; i < entities.size(); ++i) {
     const EntityConfig& e = entities[i];
     const EntityId id = Id(i);
-    impl->names.push_back(e.name);
     for (const auto& v : e.page_ids) Claim(impl->page_ids, v, id);
     for (const auto& v : e.google_advertiser_ids) Claim(impl->google_ids, v, id);
     for (const auto& v : e.bylines) Claim(impl->bylines, NormalizeName(v), id);
     for (const auto& v : e.google_advertiser_names) Claim(impl->google_names, NormalizeName(v), id);
-    for (const auto& v : e.page_names) {
-      std::string n = NormalizeName(v);
-      if (n.empty()) continue;
-      impl->page_patterns.push_back(PagePattern{" " + n + " ", std::move(n), id});
-    }
+    impl->AddPatterns(e.page_names, RuleKind::kPageNames, id);
+    impl->AddPatterns(e.candidates, RuleKind::kCandidates, id);
   }
   impl_ = std::move(impl);
 }
 
-EntityId Attributor::Attribute(std::string_view registry, const AdContent& ad,
-                               std::string* explain) const {
+Attribution Attributor::Explain(std::string_view registry, const AdContent& ad) const {
   const Impl& impl = *impl_;
-  auto name = [&impl](EntityId id) -> const std::string& { return impl.names[Index(id)]; };
+  auto exact = [](const ExactMap& map, std::string_view key, RuleKind kind,
+                  AdField field) -> Attribution {
+    if (key.empty()) return {};
+    const auto it = map.find(key);
+    if (it == map.end()) return {};
+    return Attribution{it->second, kind, field, it->first};
+  };
+  auto pattern = [](const Pattern* p, AdField field) {
+    return Attribution{p->entity, p->kind, field, p->text};
+  };
 
   if (registry == "google") {
-    if (!ad.page_id.empty()) {
-      if (auto it = impl.google_ids.find(std::string_view(ad.page_id));
-          it != impl.google_ids.end()) {
-        Explain(explain, name(it->second), "google_advertiser_id", ad.page_id);
-        return it->second;
-      }
+    if (Attribution a =
+            exact(impl.google_ids, ad.page_id, RuleKind::kGoogleAdvertiserIds, AdField::kPageId);
+        a.entity != kUnattributed) {
+      return a;
     }
-    if (!ad.page_name.empty()) {
-      const std::string n = NormalizeName(ad.page_name);
-      if (auto it = impl.google_names.find(n); it != impl.google_names.end()) {
-        Explain(explain, name(it->second), "google_advertiser_name", n);
-        return it->second;
-      }
-    }
-    NoMatch(explain);
-    return kUnattributed;
+    return exact(impl.google_names, NormalizeName(ad.page_name), RuleKind::kGoogleAdvertiserNames,
+                 AdField::kPageName);
   }
 
-  if (!ad.page_id.empty()) {
-    if (auto it = impl.page_ids.find(std::string_view(ad.page_id)); it != impl.page_ids.end()) {
-      Explain(explain, name(it->second), "page_id", ad.page_id);
-      return it->second;
-    }
+  if (Attribution a = exact(impl.page_ids, ad.page_id, RuleKind::kPageIds, AdField::kPageId);
+      a.entity != kUnattributed) {
+    return a;
   }
-  if (!ad.bylines.empty() && !impl.bylines.empty()) {
-    for (const std::string& candidate : BylineCandidates(ad.bylines)) {
-      if (auto it = impl.bylines.find(candidate); it != impl.bylines.end()) {
-        Explain(explain, name(it->second), "bylines", candidate);
-        return it->second;
+  std::string padded;
+  if (!ad.bylines.empty()) {
+    const std::vector<std::string> texts = BylineCandidates(ad.bylines);
+    for (const std::string& text : texts) {
+      if (Attribution a = exact(impl.bylines, text, RuleKind::kBylines, AdField::kBylines);
+          a.entity != kUnattributed) {
+        return a;
       }
     }
-  }
-  if (!ad.page_name.empty() && !impl.page_patterns.empty()) {
-    std::string padded = " ";
-    padded += NormalizeName(ad.page_name);
-    padded += ' ';
-    const PagePattern* best = nullptr;
-    for (const PagePattern& p : impl.page_patterns) {
-      if ((best == nullptr || p.padded.size() > best->padded.size()) &&
-          padded.find(p.padded) != std::string::npos) {
-        best = &p;
-      }
-    }
-    if (best != nullptr) {
-      Explain(explain, name(best->entity), "page_name", best->text);
-      return best->entity;
+    for (const std::string& text : texts) {
+      if (const Pattern* p = impl.Best(text, padded)) return pattern(p, AdField::kBylines);
     }
   }
-  NoMatch(explain);
-  return kUnattributed;
+  if (!ad.page_name.empty()) {
+    if (const Pattern* p = impl.Best(NormalizeName(ad.page_name), padded)) {
+      return pattern(p, AdField::kPageName);
+    }
+  }
+  return {};
 }
 
 }  // namespace adwatch

@@ -44,6 +44,12 @@ void StripPrefix(std::string& s, std::string_view prefix) {
   }
 }
 
+void StripSuffix(std::string& s, std::string_view suffix) {
+  if (s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    s.erase(s.size() - suffix.size());
+  }
+}
+
 std::string AsciiLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
@@ -84,6 +90,8 @@ std::string NormalizeName(std::string_view text) {
   }
   StripPrefix(out, "paid for by ");
   StripPrefix(out, "the ");
+  StripSuffix(out, " ltd");
+  StripSuffix(out, " limited");
   return out;
 }
 

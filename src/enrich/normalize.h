@@ -12,9 +12,10 @@ namespace adwatch {
 /// case-folded; apostrophes (straight or curly) are dropped; "&" reads " and "; every other
 /// ASCII punctuation or whitespace character (and curly quotes, dashes, no-break spaces)
 /// becomes a separator; runs of separators collapse into one space; no leading or trailing
-/// space; then a leading "paid for by " and a leading "the " are dropped. Other non-ASCII bytes
-/// are kept as they are. "The Conservative & Unionist Party" -> "conservative and unionist
-/// party"; "People’s Vote" -> "peoples vote". Empty input gives an empty string.
+/// space; then a leading "paid for by " and a leading "the ", and a trailing " ltd" or
+/// " limited", are dropped. Other non-ASCII bytes are kept as they are. "The Conservative &
+/// Unionist Party" -> "conservative and unionist party"; "People’s Vote" -> "peoples vote";
+/// "Best for Britain Limited" -> "best for britain". Empty input gives an empty string.
 std::string NormalizeName(std::string_view text);
 
 /// The texts a byline is tried as, normalised, most specific first, without duplicates or

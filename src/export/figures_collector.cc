@@ -83,7 +83,14 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
         if (limits_[e]) limit.Add({{"party", party}}, Gbp(*limits_[e]));
       }
     }
-    for (auto* b : {&spend, &open, &corrections, &info, &limit}) out.push_back(b->Take());
+    FamilyBuilder no_disclaimer(
+        "adwatch_spend_no_disclaimer_gbp",
+        "Campaign-to-date spend of unattributed ads that ran without a disclaimer, GBP",
+        MetricType::Gauge);
+    no_disclaimer.AddBounds({}, f.no_disclaimer);
+    for (auto* b : {&spend, &open, &corrections, &info, &limit, &no_disclaimer}) {
+      out.push_back(b->Take());
+    }
   }
   {
     FamilyBuilder window("adwatch_spend_window_gbp",

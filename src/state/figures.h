@@ -41,6 +41,8 @@ struct Figures {
   std::vector<RegistryFigures> registries;   // sorted by name
   std::array<std::int64_t, kOutcomeCount> outcomes{};       // messages by outcome
   std::array<std::int64_t, kRejectReasonCount> rejects{};   // rejected messages by reason
+  // Campaign-to-date of unattributed ads that ran without a disclaimer.
+  Amounts no_disclaimer;
 
   Figures(std::size_t entity_slots, std::size_t theme_slots, std::size_t window_count);
   Amounts& Window(std::size_t e, std::size_t w) { return window[e * windows + w]; }

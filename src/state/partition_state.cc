@@ -92,6 +92,7 @@ Outcome PartitionState::ApplyObservation(const Observation& obs, const Enricher&
     }
     AdRecord record;
     enricher.Enrich(obs.registry, obs.content, &record.entity, &record.themes);
+    record.no_disclaimer = RanWithoutDisclaimer(obs.registry, obs.content);
     record.registry = InternName(registries_, obs.registry);
     record.advertiser = InternAdvertiser(obs.content.page_name, obs.content.bylines);
     it = ads_.emplace(key_, record).first;
@@ -134,12 +135,15 @@ void PartitionState::ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeco
     corrections_.resize(options_->entity_count + 1);
   }
   const std::size_t slot = Slot(ad.entity);
+  const bool no_disclaimer = ad.no_disclaimer && ad.entity == kUnattributed;
   WindowIncrement inc{t0, t, {}, ad.entity, ad.themes};
   bool correction = false, grows = false;
   for (int b = 0; b < kBoundCount; ++b) {
     const Pence d = delta.v[b];
     const auto& period = options_->regulated_period;
-    campaign_to_date_[slot].v[b] += period ? SpreadWithin(d, t0, t, period->start, period->end) : d;
+    const Pence in_period = period ? SpreadWithin(d, t0, t, period->start, period->end) : d;
+    campaign_to_date_[slot].v[b] += in_period;
+    if (no_disclaimer) no_disclaimer_.v[b] += in_period;
     correction |= d < 0;
     grows |= d > 0;
     inc.amount.v[b] = std::max<Pence>(d, 0);
@@ -186,6 +190,7 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
     f.campaign_to_date[e] += campaign_to_date_[e];
     f.corrections[e] += corrections_[e];
   }
+  f.no_disclaimer += no_disclaimer_;
   for (int o = 0; o < kOutcomeCount; ++o) f.outcomes[o] += outcomes_[o];
   for (int r = 0; r < kRejectReasonCount; ++r) f.rejects[r] += rejects_[r];
   // Index registries of this partition into the snapshot once.
@@ -262,6 +267,7 @@ void EncodeAd(const AdRecord& ad, std::string_view page_name, std::string_view b
   out.U64(ad.presence.by_id_crawl);
   out.U64(static_cast<std::uint64_t>(ad.presence.by_id_status));
   out.U64(static_cast<std::uint64_t>(ad.presence.presence));
+  out.U64(ad.no_disclaimer ? 1 : 0);
   out.Str(page_name);
   out.Str(bylines);
 }
@@ -284,6 +290,7 @@ bool DecodeAd(std::string_view bytes, AdRecord* ad, std::string* page_name, std:
   ad->presence.by_id_crawl = static_cast<std::uint32_t>(in.U64());
   ad->presence.by_id_status = static_cast<AdStatus>(in.U64());
   ad->presence.presence = static_cast<Presence>(in.U64());
+  ad->no_disclaimer = in.U64() != 0;
   *page_name = in.Str();
   *bylines = in.Str();
   return in.done() && ad->presence.presence <= Presence::kRemoved;
@@ -319,6 +326,7 @@ std::string PartitionState::EncodeMeta() const {
     for (Pence v : a.v) out.I64(v);
   }
   for (std::int64_t c : corrections_) out.I64(c);
+  for (Pence v : no_disclaimer_.v) out.I64(v);
   out.U64(kOutcomeCount);
   for (std::int64_t n : outcomes_) out.I64(n);
   out.U64(kRejectReasonCount);
@@ -342,6 +350,7 @@ bool PartitionState::DecodeMeta(std::string_view bytes) {
     for (Pence& v : a.v) v = in.I64();
   }
   for (std::int64_t& c : corrections_) c = in.I64();
+  for (Pence& v : no_disclaimer_.v) v = in.I64();
   if (in.U64() != kOutcomeCount) return false;
   for (std::int64_t& n : outcomes_) n = in.I64();
   if (in.U64() != kRejectReasonCount) return false;

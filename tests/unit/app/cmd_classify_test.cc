@@ -106,9 +106,45 @@ TEST(ClassifyCommandTest, ExplainListsTheRules) {
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out,
             R"({"registry":"meta","id":"461290581348812","party":"Conservative","type":"party",)"
-            R"("themes":["brexit"],"rules":["Conservative by page_id \"8807334278\"",)"
-            R"("brexit: brexit","brexit: get brexit done"]})"
+            R"("themes":["brexit"],"attribution":{"rule":"page_ids","field":"page_id",)"
+            R"("pattern":"8807334278","no_disclaimer":false},)"
+            R"("rules":["brexit: brexit","brexit: get brexit done"]})"
             "\n");
+}
+
+TEST(ClassifyCommandTest, ExplainNamesTheAttributionRule) {
+  auto attribution = [](const std::string& ad) {
+    const Outcome r = Classify(ad + "\n", /*explain=*/true);
+    EXPECT_EQ(r.code, 0) << r.err;
+    const std::size_t from = r.out.find("\"attribution\":");
+    const std::size_t to = r.out.find('}', from);
+    return from == std::string::npos ? r.out : r.out.substr(from, to + 1 - from);
+  };
+  EXPECT_EQ(attribution(R"({"id":"1","page_name":"Ipswich Labour",)"
+                        R"("bylines":"The Labour Party. Promoted by J Cook on behalf of )"
+                        R"(Ipswich Labour Party"})"),
+            R"("attribution":{"rule":"bylines","field":"bylines","pattern":"labour party",)"
+            R"("no_disclaimer":false})");
+  EXPECT_EQ(attribution(R"({"id":"2","page_name":"Greg Stanton",)"
+                        R"("bylines":"Manchester Withington Liberal Democrats"})"),
+            R"("attribution":{"rule":"page_names","field":"bylines",)"
+            R"("pattern":"liberal democrats","no_disclaimer":false})");
+  EXPECT_EQ(attribution(R"({"id":"3","page_name":"Walsall Labour"})"),
+            R"("attribution":{"rule":"page_names","field":"page_name","pattern":"labour$",)"
+            R"("no_disclaimer":true})");
+  EXPECT_EQ(attribution(R"({"id":"4","page_name":"Ben Houchen - Tees Valley Mayor",)"
+                        R"("bylines":"Ben Houchen"})"),
+            R"("attribution":{"rule":"candidates","field":"bylines","pattern":"ben houchen",)"
+            R"("no_disclaimer":false})");
+  EXPECT_EQ(attribution(R"({"id":"5","page_name":"Pet Drugs Online",)"
+                        R"("bylines":"These ads ran without a disclaimer"})"),
+            R"("attribution":{"rule":null,"field":null,"pattern":null,"no_disclaimer":true})");
+  EXPECT_EQ(attribution(R"({"Ad_ID":"CR1","Advertiser_ID":"AR1",)"
+                        R"("Advertiser_Name":"The Conservative & Unionist Party",)"
+                        R"("Date_Range_Start":"2019-11-20","Date_Range_End":"2019-12-11",)"
+                        R"("Spend_Range_Min_GBP":"50","Spend_Range_Max_GBP":"750"})"),
+            R"("attribution":{"rule":"google_advertiser_names","field":"page_name",)"
+            R"("pattern":"conservative and unionist party","no_disclaimer":false})");
 }
 
 TEST(ClassifyCommandTest, NamesAreEscapedInJson) {

@@ -134,6 +134,7 @@ entities:
       page_ids: ["25749647410"]
       bylines: [The Labour Party]
       page_names: labour party
+      candidates: [Jo Bloggs, Ann Other]
       google_advertiser_ids: [AR123]
       google_advertiser_names: [Labour Party]
   - name: Someone
@@ -175,6 +176,7 @@ limits: {max_message_bytes: 4096, max_depth: 8, future_tolerance: 90m}
   EXPECT_THAT(c.entities[0].page_ids, ElementsAre("25749647410"));
   EXPECT_THAT(c.entities[0].bylines, ElementsAre("The Labour Party"));
   EXPECT_THAT(c.entities[0].page_names, ElementsAre("labour party"));
+  EXPECT_THAT(c.entities[0].candidates, ElementsAre("Jo Bloggs", "Ann Other"));
   EXPECT_THAT(c.entities[0].google_advertiser_ids, ElementsAre("AR123"));
   EXPECT_THAT(c.entities[0].google_advertiser_names, ElementsAre("Labour Party"));
   EXPECT_EQ(c.entities[1].type, EntityType::kCandidate);

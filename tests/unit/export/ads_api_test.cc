@@ -11,9 +11,9 @@ constexpr EpochSeconds kT0 = 1575849600;  // 2019-12-09T00:00:00Z
 
 Config TwoPartyConfig() {
   Config c;
-  c.entities = {
-      {"Labour", EntityType::kParty, std::nullopt, {}, {}, {}, {}, {}},
-      {"People's Vote", EntityType::kNonPartyCampaigner, std::nullopt, {}, {}, {}, {}, {}}};
+  c.entities.resize(2);
+  c.entities[0].name = "Labour";
+  c.entities[1].name = "People's Vote";
   c.themes = {{"brexit", {"brexit"}, {}}, {"nhs", {"nhs"}, {}}};
   return c;
 }

@@ -36,11 +36,18 @@ std::string Get(int port, const std::string& path) {
   return raw.substr(9, 3) + " " + (body == std::string::npos ? "" : raw.substr(body + 4));
 }
 
+EntityConfig Entity(std::string name, EntityType type, std::optional<Pence> limit) {
+  EntityConfig e;
+  e.name = std::move(name);
+  e.type = type;
+  e.spending_limit = limit;
+  return e;
+}
+
 Config TwoPartyConfig() {
   Config c;
-  c.entities = {
-      {"Labour", EntityType::kParty, 1950000000, {}, {}, {}, {}, {}},
-      {"People's Vote", EntityType::kNonPartyCampaigner, std::nullopt, {}, {}, {}, {}, {}}};
+  c.entities = {Entity("Labour", EntityType::kParty, 1950000000),
+                Entity("People's Vote", EntityType::kNonPartyCampaigner, std::nullopt)};
   c.themes = {{"brexit", {"brexit"}, {}}};
   c.windows = {{"1h", 3600}};
   return c;
@@ -53,6 +60,7 @@ TEST(HttpServerTest, ServesMetricsHealthAndReadinessOnAnEphemeralPort) {
   auto collector = std::make_shared<FiguresCollector>(config, [] {
     Figures f(3, 2, 1);
     f.campaign_to_date[0].v[0] = 12345;  // £123.45
+    f.no_disclaimer.v[1] = 678;          // £6.78
     f.watermark = 1575849600;
     f.outcomes[static_cast<int>(Outcome::kApplied)] = 1;
     f.outcomes[static_cast<int>(Outcome::kRejected)] = 1;
@@ -78,6 +86,7 @@ TEST(HttpServerTest, ServesMetricsHealthAndReadinessOnAnEphemeralPort) {
             std::string::npos)
       << m;
   EXPECT_NE(m.find("adwatch_spend_limit_gbp{party=\"Labour\"} 19500000\n"), std::string::npos);
+  EXPECT_NE(m.find("adwatch_spend_no_disclaimer_gbp{bound=\"upper\"} 6.78\n"), std::string::npos);
   EXPECT_NE(m.find("adwatch_party_info{party=\"People's Vote\",type=\"non_party_campaigner\"} 1"),
             std::string::npos);
   EXPECT_NE(m.find("adwatch_rejected_total{reason=\"bad_amount\"} 1"), std::string::npos);

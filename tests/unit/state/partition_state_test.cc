@@ -103,6 +103,34 @@ TEST(MonitorStateTest, CorrectionLowersCampaignToDateButNeverWindows) {
   EXPECT_EQ(f.Window(0, 1).v[1], 4999 * 100);  // the earlier increase stays, no negative
 }
 
+TEST(MonitorStateTest, NoDisclaimerCountsUnattributedAdsWithoutAByline) {
+  StateOptions o = Options();
+  o.regulated_period = Period{kT0 - kDay, kT0 + kDay};
+  MonitorState state(o);
+  FakeEnricher enricher;
+  auto with_bylines = [](Observation obs, std::string bylines, std::string registry = "meta") {
+    obs.content.bylines = std::move(bylines);
+    obs.registry = std::move(registry);
+    return obs;
+  };
+  // Counted: unattributed, and no byline (absent, blank or Meta's placeholder).
+  state.Apply(0, with_bylines(Obs("a", kT0, 100, 199, "x"), ""), enricher);
+  state.Apply(0,
+              with_bylines(Obs("b", kT0, 1000, 1999, "x"), " these ads ran WITHOUT a disclaimer"),
+              enricher);
+  // Not counted: a byline; attributed; a Google row (never has bylines).
+  state.Apply(0, with_bylines(Obs("c", kT0, 10000, 19999, "x"), "Gardening Club"), enricher);
+  state.Apply(0, with_bylines(Obs("d", kT0, 20000, 29999, "p0"), ""), enricher);
+  state.Apply(0, with_bylines(Obs("e", kT0, 40000, 49999, "x"), "", "google"), enricher);
+  // Later sightings keep the first sighting's verdict; spend past the period does not count.
+  state.Apply(0, with_bylines(Obs("a", kT0 + 100, 200, 299, "x"), "Now With A Byline"), enricher);
+  state.Apply(0, with_bylines(Obs("b", kT0 + 2 * kDay, 3000, 3999, "x"), ""), enricher);
+  const Figures f = state.Snapshot();
+  EXPECT_EQ(f.no_disclaimer.v[0], (200 + 1000 + 1000) * 100);
+  EXPECT_EQ(f.no_disclaimer.v[1], (299 + 1999 + 1000) * 100);
+  EXPECT_EQ(f.no_disclaimer.v[2], 24950 + 149950 + 100000);  // mids: (lower + upper) / 2
+}
+
 TEST(MonitorStateTest, OpenEndedBucketCountsLowerForBoth) {
   MonitorState state(Options());
   FakeEnricher enricher;

@@ -54,7 +54,7 @@ std::vector<Message> Stream(std::uint64_t seed) {
       o.scope = "GB";
       o.content.page_id = "p" + std::to_string(ad % 3);
       o.content.page_name = "Page \"" + std::to_string(ad % 5) + "\"";
-      if (ad % 4 != 0) o.content.bylines = "Funded by " + std::to_string(ad % 4);
+      if (ad % 4 == 1) o.content.bylines = "Gardening Club";  // the others: no disclaimer
       if (ad % 2) o.content.texts = {"text"};
       if (rng() % 3 == 0) bucket[static_cast<size_t>(ad)] += 100 * static_cast<Pence>(rng() % 50);
       if (rng() % 40 == 0) bucket[static_cast<size_t>(ad)] /= 2;  // a correction
@@ -76,6 +76,7 @@ std::vector<Message> Stream(std::uint64_t seed) {
 void ExpectSameFigures(const Figures& a, const Figures& b) {
   EXPECT_EQ(a.watermark, b.watermark);
   EXPECT_EQ(a.campaign_to_date, b.campaign_to_date);
+  EXPECT_EQ(a.no_disclaimer, b.no_disclaimer);
   EXPECT_EQ(a.window, b.window);
   EXPECT_EQ(a.theme_window, b.theme_window);
   EXPECT_EQ(a.ads_active, b.ads_active);
@@ -126,6 +127,9 @@ TEST_P(PersistenceTest, RestoredStateEndsWithTheOnePassFigures) {
   MonitorState reference(Options());
   for (const Message& m : stream) reference.Apply(0, m, enricher);
   reference.RecordReject(0, RejectReason::kBadAmount);
+  const Figures want = reference.Snapshot();
+  ASSERT_GT(want.no_disclaimer.v[0], 0);
+  ASSERT_LT(want.no_disclaimer.v[0], want.campaign_to_date[2].v[0]);
 
   const size_t every = static_cast<size_t>(GetParam());
   // The last point is a graceful stop: a final checkpoint, then nothing left to replay.
