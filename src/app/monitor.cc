@@ -26,20 +26,23 @@ bool Monitor::Start(std::string* error) {
                                                             pipeline_.collector()},
       [this] { return NotReadyReason(); });
   for (auto& [path, handler] : routes_) server_->Route(path, std::move(handler));
+  live_page_ = std::make_unique<LivePage>(
+      pipeline_.collector(), [this] { return pipeline_.Snapshot(); },
+      [this] { return Incidents(); });
+  live_page_->Install(*server_);
+  live_page_->StartSampling(1000);
   if (!server_->Start(config_.listen, error)) return false;
   if (!config_.kafka.dead_letter_topic.empty()) {
-    dead_letter_ = DeadLetterProducer::Create(config_.kafka.brokers,
-                                              config_.kafka.dead_letter_topic,
-                                              config_.kafka.properties, error);
+    dead_letter_ = DeadLetterProducer::Create(
+        config_.kafka.brokers, config_.kafka.dead_letter_topic, config_.kafka.properties, error);
     if (!dead_letter_) return false;
     pipeline_.SetRejectSink([this](const InputRecord& record, const Rejection& rejection) {
       dead_letter_->Send(record, RejectReasonName(rejection.reason), rejection.detail);
     });
   }
-  consumer_ = KafkaConsumer::Create(
-      ConsumerOptions{config_.kafka.brokers, config_.kafka.group, config_.kafka.topic,
-                      config_.kafka.properties},
-      error);
+  consumer_ = KafkaConsumer::Create(ConsumerOptions{config_.kafka.brokers, config_.kafka.group,
+                                                    config_.kafka.topic, config_.kafka.properties},
+                                    error);
   if (!consumer_) return false;
   consumer_->OnAssigned([this](const auto& parts) { return OnAssigned(parts); });
   consumer_->OnRevoked([this](const auto& parts, bool lost) { OnRevoked(parts, lost); });
@@ -74,8 +77,8 @@ std::vector<std::int64_t> Monitor::OnAssigned(const std::vector<std::int32_t>& p
     } else {
       // No local state: the input topic is the log of record, replay it from the start.
       pipeline_.metrics().CountRebuild();
-      Log(LogLevel::kInfo, "partition_rebuild", {{"partition", std::to_string(p)},
-                                                 {"from", "earliest"}});
+      Log(LogLevel::kInfo, "partition_rebuild",
+          {{"partition", std::to_string(p)}, {"from", "earliest"}});
       offsets.push_back(RD_KAFKA_OFFSET_BEGINNING);
       std::lock_guard lock(status_mu_);
       catching_up_.insert(p);
@@ -147,6 +150,19 @@ std::optional<std::string> Monitor::NotReadyReason() const {
            " from the earliest offset";
   }
   return std::nullopt;
+}
+
+std::vector<std::string> Monitor::Incidents() const {
+  std::vector<std::string> out;
+  std::lock_guard lock(status_mu_);
+  if (!fatal_.empty()) out.push_back(fatal_);
+  for (const auto& [partition, why] : incidents_) {
+    out.push_back("partition " + std::to_string(partition) + " stopped: " + why);
+  }
+  for (std::int32_t partition : catching_up_) {
+    out.push_back("partition " + std::to_string(partition) + " being rebuilt from the input topic");
+  }
+  return out;
 }
 
 void Monitor::UpdateLag() {

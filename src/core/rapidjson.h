@@ -1,4 +1,4 @@
-// The one place RapidJSON is included (reader, DOM, error messages), so every use agrees on its
+// The one place RapidJSON is included (reader, DOM, writer, error messages), so every use agrees on its
 // configuration: assertions made non-fatal (malformed input must never abort the process) and
 // the library's own warnings silenced.
 #pragma once
@@ -19,4 +19,6 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #pragma GCC diagnostic pop
