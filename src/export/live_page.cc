@@ -1,5 +1,6 @@
 #include "export/live_page.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/rapidjson.h"
@@ -66,20 +67,28 @@ void LivePage::StartSampling(int period_ms) {
       lock.unlock();
       Sample();
       lock.lock();
-      wake_.wait_for(lock, std::chrono::milliseconds(period_ms), [this] { return stopping_; });
+      const auto wait = std::max<std::chrono::steady_clock::duration>(
+          std::chrono::milliseconds(period_ms), 20 * snapshot_cost_);
+      wake_.wait_for(lock, wait, [this] { return stopping_; });
     }
   });
 }
 
 void LivePage::Sample() {
-  const Figures f = snapshot_();
-  if (!f.watermark) return;
-  Point point{*f.watermark, {}};
-  for (const Amounts& a : f.campaign_to_date) point.mid.push_back(a.v[kBoundCount - 1]);
+  const auto start = std::chrono::steady_clock::now();
+  Figures f = snapshot_();
+  const auto cost = std::chrono::steady_clock::now() - start;
+  std::optional<Point> point;
+  if (f.watermark) {
+    point = Point{*f.watermark, {}};
+    for (const Amounts& a : f.campaign_to_date) point->mid.push_back(a.v[kBoundCount - 1]);
+  }
   std::lock_guard lock(mu_);
-  if (calls_++ % stride_ != 0) return;
-  if (!history_.empty() && history_.back().watermark >= point.watermark) {
-    history_.back() = std::move(point);  // watermark did not move: keep the latest figures
+  latest_ = std::move(f);
+  snapshot_cost_ = cost;
+  if (!point || calls_++ % stride_ != 0) return;
+  if (!history_.empty() && history_.back().watermark >= point->watermark) {
+    history_.back() = std::move(*point);  // watermark did not move: keep the latest figures
     return;
   }
   if (history_.size() == capacity_) {
@@ -90,7 +99,15 @@ void LivePage::Sample() {
     history_.resize(kept);
     stride_ *= 2;
   }
-  history_.push_back(std::move(point));
+  history_.push_back(std::move(*point));
+}
+
+Figures LivePage::Latest() const {
+  {
+    std::lock_guard lock(mu_);
+    if (latest_) return *latest_;
+  }
+  return snapshot_();
 }
 
 std::string LivePage::HistoryJson() const {
@@ -122,7 +139,7 @@ std::string LivePage::HistoryJson() const {
 }
 
 std::string LivePage::SummaryJson() const {
-  const Figures f = snapshot_();
+  const Figures f = Latest();
   const auto& entities = names_->entity_names();
   const auto& themes = names_->theme_names();
   const auto& windows = names_->window_names();

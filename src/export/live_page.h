@@ -7,15 +7,20 @@
 // History is a bounded buffer: Sample() records a point each call while there is room; when it
 // is full every other point is dropped and from then on only every 2nd (4th, ...) call records,
 // so the whole run stays covered at a coarser resolution in at most `capacity` points.
+// A snapshot walks every ad under the pipeline's lock, so only the sampler takes them: both
+// JSON documents are served from the latest sample (however many pages poll), and the sampler
+// waits at least 20 times as long as its last snapshot took (at most 5% of the pipeline's time).
 // Thread-safety: Sample and the handlers may run concurrently (one internal mutex); the sampler
 // thread is started by StartSampling and stopped by the destructor.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,7 +48,8 @@ class LivePage {
   /// Calls Sample() every `period_ms` on a thread of its own until destruction.
   void StartSampling(int period_ms);
 
-  /// Records the current campaign-to-date figures (skipped before the first watermark).
+  /// Takes a snapshot for the JSON documents and records its campaign-to-date figures in the
+  /// history (not before the first watermark).
   void Sample();
 
   std::string SummaryJson() const;
@@ -62,7 +68,12 @@ class LivePage {
   IncidentSource incidents_;
   std::size_t capacity_;
 
-  mutable std::mutex mu_;  // guards the four below
+  /// The latest sample, or a fresh snapshot before the first one.
+  Figures Latest() const;
+
+  mutable std::mutex mu_;  // guards everything below
+  std::optional<Figures> latest_;
+  std::chrono::steady_clock::duration snapshot_cost_{};
   std::vector<Point> history_;
   std::uint64_t calls_ = 0;
   std::uint64_t stride_ = 1;

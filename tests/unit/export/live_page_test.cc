@@ -126,6 +126,16 @@ TEST_F(LivePageTest, HistoryStaysBoundedAndCoversTheWholeRunOldestFirst) {
   EXPECT_EQ(t, (std::vector<std::int64_t>{1001, 1009, 1017}));
 }
 
+TEST_F(LivePageTest, SummaryIsServedFromTheLatestSampleOnceThereIsOne) {
+  figures_.campaign_to_date[0] = Amounts{{0, 0, 100}};
+  EXPECT_DOUBLE_EQ(Parse(page_.SummaryJson())["parties"][0]["to_date"]["mid"].GetDouble(), 1.0);
+  page_.Sample();
+  figures_.campaign_to_date[0] = Amounts{{0, 0, 200}};
+  EXPECT_DOUBLE_EQ(Parse(page_.SummaryJson())["parties"][0]["to_date"]["mid"].GetDouble(), 1.0);
+  page_.Sample();
+  EXPECT_DOUBLE_EQ(Parse(page_.SummaryJson())["parties"][0]["to_date"]["mid"].GetDouble(), 2.0);
+}
+
 TEST_F(LivePageTest, AnUnmovedWatermarkUpdatesTheLastPoint) {
   figures_.watermark = 2000;
   page_.Sample();
