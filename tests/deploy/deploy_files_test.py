@@ -75,6 +75,9 @@ def check_dashboards():
                 check(not re.search(r"\b(instance|job)\s*=", t["expr"]),
                       f"{where}: hard-coded instance/job in {t['expr']}")
                 check(t.get("legendFormat"), f"{where}: query without a legend")
+                # Every instance exports its share: figures must be aggregated across them.
+                check(re.search(r"\b(sum|max|min|count|topk|group)\b", t["expr"]),
+                      f"{where}: not aggregated across instances: {t['expr']}")
 
 
 def check_compose():
