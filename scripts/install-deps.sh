@@ -6,8 +6,8 @@ packages=(
   librdkafka-dev rapidjson-dev prometheus-cpp-dev libcivetweb-dev
   libprotobuf-dev protobuf-compiler libyaml-cpp-dev libhyperscan-dev libcli11-dev libsqlite3-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  kcat prometheus clang-format clang-tidy
-  python3 python3-yaml chromium systemd
+  kcat prometheus prometheus-alertmanager clang-format clang-tidy python3 python3-yaml
+  chromium systemd
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -22,5 +22,5 @@ sudo=""
 echo "install-deps: installing ${missing[*]}"
 $sudo apt-get update -q
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
-# The Debian prometheus package starts a server; adwatch only needs its promtool.
-$sudo systemctl disable --now prometheus >/dev/null 2>&1 || true
+# The Debian packages start servers; adwatch's tests start their own on loopback.
+$sudo systemctl disable --now prometheus prometheus-alertmanager >/dev/null 2>&1 || true

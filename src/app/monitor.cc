@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "core/log.h"
+#include "export/ads_api.h"
 
 namespace adwatch {
 
@@ -25,6 +26,9 @@ bool Monitor::Start(std::string* error) {
       std::vector<std::shared_ptr<prometheus::Collectable>>{pipeline_.metrics().registry(),
                                                             pipeline_.collector()},
       [this] { return NotReadyReason(); });
+  auto ads_api = std::make_shared<AdsApi>(
+      config_, [this](const AdFilter& filter) { return pipeline_.ListAds(filter); });
+  server_->Route("/api/v1/ads", [ads_api](const HttpRequest& r) { return ads_api->Handle(r); });
   for (auto& [path, handler] : routes_) server_->Route(path, std::move(handler));
   live_page_ = std::make_unique<LivePage>(
       pipeline_.collector(), [this] { return pipeline_.Snapshot(); },

@@ -63,6 +63,8 @@ class Pipeline {
 
   /// A consistent snapshot of every figure.
   Figures Snapshot() const;
+  /// The ads matching `filter` across this instance's partitions (no particular order).
+  std::vector<AdListing> ListAds(const AdFilter& filter) const;
   /// Forgets a partition's state in memory (revoked or lost); the store keeps what it has.
   void DropPartition(std::int32_t partition);
   std::size_t ad_count() const;

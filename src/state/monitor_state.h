@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <utility>
 
 #include "core/observation.h"
 #include "state/figures.h"
@@ -34,6 +35,10 @@ class MonitorState {
   template <typename F>
   void ForEachPartition(F&& f) {
     for (auto& [partition, state] : partitions_) f(partition, *state);
+  }
+  template <typename F>
+  void ForEachPartition(F&& f) const {
+    for (const auto& [partition, state] : partitions_) f(partition, std::as_const(*state));
   }
 
   Figures Snapshot() const;

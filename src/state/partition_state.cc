@@ -37,6 +37,38 @@ std::uint8_t PartitionState::InternName(std::vector<std::string>& names, std::st
   return static_cast<std::uint8_t>(names.size() - 1);
 }
 
+std::uint32_t PartitionState::InternAdvertiser(std::string_view page_name,
+                                               std::string_view bylines) {
+  if (page_name.empty() && bylines.empty()) return 0;
+  advertiser_key_.assign(page_name).append(1, '\x1f').append(bylines);
+  if (auto it = advertiser_index_.find(std::string_view(advertiser_key_));
+      it != advertiser_index_.end()) {
+    return it->second;
+  }
+  if (advertisers_.size() >= kMaxAdvertisers) return 0;
+  const auto slot = static_cast<std::uint32_t>(advertisers_.size());
+  advertisers_.push_back({std::string(page_name), std::string(bylines)});
+  advertiser_index_.emplace(advertiser_key_, slot);
+  return slot;
+}
+
+void PartitionState::ListAds(const AdFilter& filter, std::vector<AdListing>* out) const {
+  const auto registry = std::find(registries_.begin(), registries_.end(), filter.registry);
+  if (!filter.registry.empty() && registry == registries_.end()) return;
+  for (const auto& [key, ad] : ads_) {
+    if (!filter.presence[static_cast<std::size_t>(ad.presence.presence)]) continue;
+    if (!filter.registry.empty() && ad.registry != registry - registries_.begin()) continue;
+    const std::size_t slot = Slot(ad.entity);
+    if (filter.entity && *filter.entity != slot) continue;
+    const Advertiser& who = advertisers_[ad.advertiser];
+    const std::string& registry_name = registries_[ad.registry];
+    out->push_back({registry_name, key.substr(registry_name.size() + 1), slot, ad.presence.presence,
+                    who.page_name, who.bylines, ad.first_observed, ad.last_observed,
+                    ad.spend_seen_at == kNever ? std::nullopt : std::optional(ad.spend),
+                    ad.themes});
+  }
+}
+
 void PartitionState::MarkDirty(AdMap::value_type& entry) {
   if (entry.second.dirty || !options_->track_changes) return;
   entry.second.dirty = true;
@@ -61,6 +93,7 @@ Outcome PartitionState::ApplyObservation(const Observation& obs, const Enricher&
     AdRecord record;
     enricher.Enrich(obs.registry, obs.content, &record.entity, &record.themes);
     record.registry = InternName(registries_, obs.registry);
+    record.advertiser = InternAdvertiser(obs.content.page_name, obs.content.bylines);
     it = ads_.emplace(key_, record).first;
   }
   AdRecord& ad = it->second;
@@ -72,6 +105,8 @@ Outcome PartitionState::ApplyObservation(const Observation& obs, const Enricher&
   MarkDirty(*it);
   const bool late = watermark != kNever && obs.observed_at < watermark - options_->grace_seconds;
   ad.last_observed = obs.observed_at;
+  ad.first_observed =
+      std::min(ad.first_observed == kNever ? obs.observed_at : ad.first_observed, obs.observed_at);
   if (!obs.scope.empty()) ad.scope = InternName(scopes_, obs.scope);
   if (obs.status == AdStatus::kPresent) {
     ad.delivery_start = obs.delivery_start.value_or(ad.delivery_start);
@@ -203,12 +238,15 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
 
 }  // namespace adwatch
 
-// ---- Persistence: the byte formats below are version 1 of the state fingerprint. ----
+// ---- Persistence: the byte formats below are version 2 of the state fingerprint. ----
 
 namespace adwatch {
 namespace {
 
-void EncodeAd(const AdRecord& ad, ByteWriter& out) {
+// The advertiser's names travel with each ad row (the in-memory table is rebuilt on restore).
+void EncodeAd(const AdRecord& ad, std::string_view page_name, std::string_view bylines,
+              ByteWriter& out) {
+  out.I64(ad.first_observed);
   out.I64(ad.last_observed);
   out.I64(ad.spend_seen_at);
   out.I64(ad.delivery_start);
@@ -224,10 +262,13 @@ void EncodeAd(const AdRecord& ad, ByteWriter& out) {
   out.U64(ad.presence.by_id_crawl);
   out.U64(static_cast<std::uint64_t>(ad.presence.by_id_status));
   out.U64(static_cast<std::uint64_t>(ad.presence.presence));
+  out.Str(page_name);
+  out.Str(bylines);
 }
 
-bool DecodeAd(std::string_view bytes, AdRecord* ad) {
+bool DecodeAd(std::string_view bytes, AdRecord* ad, std::string* page_name, std::string* bylines) {
   ByteReader in(bytes);
+  ad->first_observed = in.I64();
   ad->last_observed = in.I64();
   ad->spend_seen_at = in.I64();
   ad->delivery_start = in.I64();
@@ -243,7 +284,9 @@ bool DecodeAd(std::string_view bytes, AdRecord* ad) {
   ad->presence.by_id_crawl = static_cast<std::uint32_t>(in.U64());
   ad->presence.by_id_status = static_cast<AdStatus>(in.U64());
   ad->presence.presence = static_cast<Presence>(in.U64());
-  return in.done();
+  *page_name = in.Str();
+  *bylines = in.Str();
+  return in.done() && ad->presence.presence <= Presence::kRemoved;
 }
 
 std::string EncodeIncrement(const WindowIncrement& inc) {
@@ -320,7 +363,8 @@ PartitionDelta PartitionState::TakeDelta(const std::string& topic, std::int32_t 
   d.ads.reserve(dirty_.size());
   for (AdMap::value_type* entry : dirty_) {
     ByteWriter out;
-    EncodeAd(entry->second, out);
+    const Advertiser& who = advertisers_[entry->second.advertiser];
+    EncodeAd(entry->second, who.page_name, who.bylines, out);
     d.ads.emplace_back(entry->first, std::move(out.bytes()));
     entry->second.dirty = false;
   }
@@ -346,15 +390,16 @@ std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* opti
   state->ads_.reserve(snapshot.ads.size());
   for (const auto& [key, bytes] : snapshot.ads) {
     AdRecord ad;
-    const bool decoded = DecodeAd(bytes, &ad);
-    const bool entity_ok =
-        ad.entity == kUnattributed || Index(ad.entity) < options->entity_count;
+    std::string page_name, bylines;
+    const bool decoded = DecodeAd(bytes, &ad, &page_name, &bylines);
+    const bool entity_ok = ad.entity == kUnattributed || Index(ad.entity) < options->entity_count;
     const bool themes_ok = options->theme_count >= 64 || (ad.themes >> options->theme_count) == 0;
-    if (!decoded || !entity_ok || !themes_ok ||
-        ad.registry >= state->registries_.size() || ad.scope >= state->scopes_.size()) {
+    if (!decoded || !entity_ok || !themes_ok || ad.registry >= state->registries_.size() ||
+        ad.scope >= state->scopes_.size()) {
       *error = "ad record " + key + " does not decode";
       return nullptr;
     }
+    ad.advertiser = state->InternAdvertiser(page_name, bylines);
     state->ads_.emplace(key, ad);
   }
   const EpochSeconds horizon = state->watermark_ - options->LongestWindow();

@@ -50,6 +50,7 @@ inline constexpr EpochSeconds kNever = INT64_MIN;
 
 /// One ad's ledger and presence.
 struct AdRecord {
+  EpochSeconds first_observed = kNever;  // earliest applied sighting
   EpochSeconds last_observed = kNever;   // latest applied sighting
   EpochSeconds spend_seen_at = kNever;   // latest applied sighting that carried spend
   EpochSeconds delivery_start = kNever;  // kNever: unknown
@@ -58,9 +59,32 @@ struct AdRecord {
   ThemeMask themes = 0;
   bool dirty = false;  // changed since the last checkpoint
   EntityId entity = kUnattributed;
-  std::uint8_t registry = 0;  // index into PartitionState's registry names
-  std::uint8_t scope = 0;     // index into scope names; 0 = not known
+  std::uint8_t registry = 0;     // index into PartitionState's registry names
+  std::uint8_t scope = 0;        // index into scope names; 0 = not known
+  std::uint32_t advertiser = 0;  // index into PartitionState's advertisers; 0 = not known
   AdPresence presence;
+};
+
+/// Which ads ListAds returns.
+struct AdFilter {
+  std::string registry;               // empty: every registry
+  std::optional<std::size_t> entity;  // entity slot (entity count = unattributed)
+  std::array<bool, 5> presence{};     // indexed by Presence
+};
+
+/// One ad as the JSON API shows it: who, where, since when, how much, and its registry state.
+struct AdListing {
+  std::string registry;
+  std::string ad_id;
+  std::size_t entity = 0;  // entity slot
+  Presence presence = Presence::kUnknown;
+  std::string page_name;
+  std::string bylines;
+  EpochSeconds first_seen = kNever;
+  EpochSeconds last_seen = kNever;
+  std::optional<SpendRange> spend;  // latest cumulative bounds; none when never reported
+  ThemeMask themes = 0;
+  friend bool operator==(const AdListing&, const AdListing&) = default;
 };
 
 class PartitionState {
@@ -82,6 +106,9 @@ class PartitionState {
 
   /// Adds this partition's share of every figure, for windows ending at `watermark`.
   void AddTo(Figures& figures, EpochSeconds watermark) const;
+
+  /// Appends the ads matching `filter` (in no particular order).
+  void ListAds(const AdFilter& filter, std::vector<AdListing>* out) const;
 
   /// The latest event time of this partition (observed_at, crawl_end completed_at).
   EpochSeconds watermark() const { return watermark_; }
@@ -114,6 +141,7 @@ class PartitionState {
     ++pending_messages_;
   }
   std::uint8_t InternName(std::vector<std::string>& names, std::string_view name);
+  std::uint32_t InternAdvertiser(std::string_view page_name, std::string_view bylines);
   std::size_t Slot(EntityId id) const;
 
   const StateOptions* options_;
@@ -121,6 +149,16 @@ class PartitionState {
   std::string key_;  // reused lookup buffer
   std::vector<std::string> registries_;
   std::vector<std::string> scopes_{""};
+  // Page name and bylines of the ads, interned: few advertisers run many ads. Slot 0 is
+  // "not known"; past kMaxAdvertisers distinct pairs, further ads share slot 0.
+  struct Advertiser {
+    std::string page_name;
+    std::string bylines;
+  };
+  static constexpr std::size_t kMaxAdvertisers = 1 << 16;
+  std::vector<Advertiser> advertisers_{Advertiser{}};
+  std::unordered_map<std::string, std::uint32_t, KeyHash, std::equal_to<>> advertiser_index_;
+  std::string advertiser_key_;             // reused lookup buffer
   std::vector<Amounts> campaign_to_date_;  // [entity slot]
   std::vector<std::int64_t> corrections_;  // [entity slot]
   WindowStore windows_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/spread.h"
 #include "state/monitor_state.h"
 
@@ -40,6 +42,8 @@ Observation Obs(std::string id, EpochSeconds t, Pence lower_pounds, std::optiona
   o.ad_id = std::move(id);
   o.observed_at = t;
   o.content.page_id = std::move(page);
+  o.content.page_name = "Conservatives";
+  o.content.bylines = "Conservative and Unionist Party";
   o.content.texts = {"get brexit done"};
   o.spend = SpendRange{lower_pounds * 100, (upper ? *upper : lower_pounds) * 100, !upper};
   return o;
@@ -179,9 +183,48 @@ TEST(MonitorStateTest, CrawlEndFindsMissingUnlistedAndRemovedAds) {
   EXPECT_EQ(r.missing_spend[0].v[0], 3 * 100 * 100);
   EXPECT_EQ(r.ads_listed, 1);
   EXPECT_EQ(r.last_crawl_end, kT0 + 4200);
+  // The API's list: the three lost ads with their state, names and times; filters apply.
+  auto list = [&](AdFilter filter) {
+    std::vector<AdListing> ads;
+    state.ForEachPartition([&](std::int32_t, PartitionState& p) { p.ListAds(filter, &ads); });
+    std::sort(ads.begin(), ads.end(),
+              [](const AdListing& x, const AdListing& y) { return x.ad_id < y.ad_id; });
+    return ads;
+  };
+  AdFilter lost;
+  for (Presence p : {Presence::kMissing, Presence::kUnlisted, Presence::kRemoved}) {
+    lost.presence[static_cast<size_t>(p)] = true;
+  }
+  const std::vector<AdListing> ads = list(lost);
+  ASSERT_EQ(ads.size(), 3U);
+  EXPECT_EQ(ads[0].ad_id, "b");
+  EXPECT_EQ(ads[0].presence, Presence::kUnlisted);
+  EXPECT_EQ(ads[0].page_name, "Conservatives");
+  EXPECT_EQ(ads[0].bylines, "Conservative and Unionist Party");
+  EXPECT_EQ(ads[0].first_seen, kT0);
+  EXPECT_EQ(ads[0].last_seen, kT0 + 3600);
+  EXPECT_EQ(ads[0].entity, 0U);
+  EXPECT_EQ(ads[0].spend, (SpendRange{100 * 100, 499 * 100, false}));
+  EXPECT_EQ(ads[1].presence, Presence::kRemoved);
+  EXPECT_EQ(ads[2].ad_id, "d");
+  EXPECT_EQ(ads[2].presence, Presence::kMissing);
+  EXPECT_EQ(ads[2].last_seen, kT0);
+  AdFilter other_registry = lost;
+  other_registry.registry = "google";
+  EXPECT_TRUE(list(other_registry).empty());
+  AdFilter other_party = lost;
+  other_party.entity = 1;
+  EXPECT_TRUE(list(other_party).empty());
+  AdFilter unlisted;
+  unlisted.presence[static_cast<size_t>(Presence::kUnlisted)] = true;
+  unlisted.registry = "meta";
+  unlisted.entity = 0;
+  ASSERT_EQ(list(unlisted).size(), 1U);
+
   // b listed again in crawl 3 recovers.
   state.Apply(0, listed("b", kT0 + 7200, "c3"), enricher);
   EXPECT_EQ(state.Snapshot().registries[0].missing[0], 2);
+  EXPECT_EQ(list(lost).size(), 2U);
 }
 
 }  // namespace

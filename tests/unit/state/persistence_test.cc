@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 
@@ -52,6 +53,8 @@ std::vector<Message> Stream(std::uint64_t seed) {
       o.crawl_id = crawl_id;
       o.scope = "GB";
       o.content.page_id = "p" + std::to_string(ad % 3);
+      o.content.page_name = "Page \"" + std::to_string(ad % 5) + "\"";
+      if (ad % 4 != 0) o.content.bylines = "Funded by " + std::to_string(ad % 4);
       if (ad % 2) o.content.texts = {"text"};
       if (rng() % 3 == 0) bucket[static_cast<size_t>(ad)] += 100 * static_cast<Pence>(rng() % 50);
       if (rng() % 40 == 0) bucket[static_cast<size_t>(ad)] /= 2;  // a correction
@@ -92,6 +95,18 @@ void ExpectSameFigures(const Figures& a, const Figures& b) {
   }
 }
 
+// Every ad as the API lists it, in key order.
+std::vector<AdListing> AllAds(MonitorState& state) {
+  AdFilter all;
+  all.presence.fill(true);
+  std::vector<AdListing> ads;
+  state.ForEachPartition([&](std::int32_t, PartitionState& p) { p.ListAds(all, &ads); });
+  std::sort(ads.begin(), ads.end(),
+            [](const AdListing& a, const AdListing& b) { return a.ad_id < b.ad_id; });
+  EXPECT_EQ(ads.size(), 30U);
+  return ads;
+}
+
 class PersistenceTest : public ::testing::TestWithParam<int> {
  protected:
   void SetUp() override {
@@ -117,15 +132,16 @@ TEST_P(PersistenceTest, RestoredStateEndsWithTheOnePassFigures) {
   for (size_t crash_at : {every, stream.size() / 2, stream.size() - 1, stream.size()}) {
     std::filesystem::remove_all(dir_);
     std::string error;
-    auto store = StateStore::Open(dir_.string(), "test-v1", StateStore::OpenMode::kOpenOrCreate,
-                                  &error);
+    auto store =
+        StateStore::Open(dir_.string(), "test-v1", StateStore::OpenMode::kOpenOrCreate, &error);
     ASSERT_TRUE(store) << error;
     MonitorState first(Options());
     size_t applied = 0;
     for (; applied < crash_at; ++applied) {
       first.Apply(0, stream[applied], enricher);
       if ((applied + 1) % every == 0 || applied + 1 == stream.size()) {
-        const auto delta = first.Partition(0).TakeDelta("t", 0, static_cast<std::int64_t>(applied + 1));
+        const auto delta =
+            first.Partition(0).TakeDelta("t", 0, static_cast<std::int64_t>(applied + 1));
         ASSERT_TRUE(store->Commit({delta}, &error)) << error;
       }
     }
@@ -145,6 +161,7 @@ TEST_P(PersistenceTest, RestoredStateEndsWithTheOnePassFigures) {
     second.RecordReject(0, RejectReason::kBadAmount);
     SCOPED_TRACE("crash after message " + std::to_string(crash_at));
     ExpectSameFigures(second.Snapshot(), reference.Snapshot());
+    EXPECT_EQ(AllAds(second), AllAds(reference));
   }
 }
 

@@ -1,0 +1,184 @@
+#include "export/ads_api.h"
+
+#include <civetweb.h>
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <optional>
+
+#include "core/rapidjson.h"
+
+namespace adwatch {
+namespace {
+
+constexpr const char* kPresenceNames[] = {"unknown", "listed", "missing", "unlisted", "removed"};
+
+HttpResponse JsonError(const std::string& message) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("error");
+  w.String(message);
+  w.EndObject();
+  return {400, "application/json", std::string(buffer.GetString()) + "\n"};
+}
+
+// Splits a query string into decoded name → value (the last occurrence wins).
+std::map<std::string, std::string> ParseQuery(const std::string& query) {
+  std::map<std::string, std::string> params;
+  std::size_t start = 0;
+  while (start <= query.size()) {
+    std::size_t end = query.find('&', start);
+    if (end == std::string::npos) end = query.size();
+    const std::string part = query.substr(start, end - start);
+    if (!part.empty()) {
+      const std::size_t eq = part.find('=');
+      auto decode = [](const std::string& s) {
+        std::string out(s.size() + 1, '\0');
+        const int n = mg_url_decode(s.c_str(), static_cast<int>(s.size()), out.data(),
+                                    static_cast<int>(out.size()), 1);
+        out.resize(n < 0 ? 0 : static_cast<std::size_t>(n));
+        return out;
+      };
+      params[decode(part.substr(0, eq))] =
+          eq == std::string::npos ? "" : decode(part.substr(eq + 1));
+    }
+    start = end + 1;
+  }
+  return params;
+}
+
+std::optional<std::size_t> ParseCount(const std::string& text) {
+  std::size_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
+  return value;
+}
+
+void WriteTime(rapidjson::Writer<rapidjson::StringBuffer>& w, EpochSeconds t) {
+  if (t == kNever) {
+    w.Null();
+  } else {
+    w.String(FormatTimestamp(t));
+  }
+}
+
+}  // namespace
+
+AdsApi::AdsApi(const Config& config, Source source) : source_(std::move(source)) {
+  for (const EntityConfig& e : config.entities) entity_names_.push_back(e.name);
+  entity_names_.emplace_back("unattributed");
+  for (const ThemeConfig& t : config.themes) theme_names_.push_back(t.name);
+}
+
+HttpResponse AdsApi::Handle(const HttpRequest& request) const {
+  AdFilter filter;
+  std::size_t limit = kDefaultLimit, offset = 0;
+  for (const auto& [name, value] : ParseQuery(request.query)) {
+    if (name == "registry") {
+      filter.registry = value;
+    } else if (name == "party") {
+      const auto it = std::find(entity_names_.begin(), entity_names_.end(), value);
+      if (it == entity_names_.end()) return JsonError("unknown party: " + value);
+      filter.entity = static_cast<std::size_t>(it - entity_names_.begin());
+    } else if (name == "state") {
+      std::size_t start = 0;
+      while (start <= value.size()) {
+        const std::size_t end = std::min(value.find(',', start), value.size());
+        const std::string state = value.substr(start, end - start);
+        const auto* it = std::find(std::begin(kPresenceNames) + 2, std::end(kPresenceNames), state);
+        if (it == std::end(kPresenceNames)) {
+          return JsonError("unknown state: " + state + " (missing, unlisted or removed)");
+        }
+        filter.presence[static_cast<std::size_t>(it - std::begin(kPresenceNames))] = true;
+        start = end + 1;
+      }
+    } else if (name == "limit") {
+      const auto n = ParseCount(value);
+      if (!n || *n == 0 || *n > kMaxLimit) {
+        return JsonError("limit must be an integer from 1 to " + std::to_string(kMaxLimit));
+      }
+      limit = *n;
+    } else if (name == "offset") {
+      const auto n = ParseCount(value);
+      if (!n) return JsonError("offset must be a non-negative integer");
+      offset = *n;
+    } else {
+      return JsonError("unknown parameter: " + name + " (registry, party, state, limit, offset)");
+    }
+  }
+  if (std::none_of(filter.presence.begin(), filter.presence.end(), [](bool b) { return b; })) {
+    for (Presence p : {Presence::kMissing, Presence::kUnlisted, Presence::kRemoved}) {
+      filter.presence[static_cast<std::size_t>(p)] = true;
+    }
+  }
+
+  std::vector<AdListing> ads = source_(filter);
+  const auto lower = [](const AdListing& a) { return a.spend ? a.spend->lower : Pence{-1}; };
+  std::sort(ads.begin(), ads.end(), [&](const AdListing& a, const AdListing& b) {
+    if (lower(a) != lower(b)) return lower(a) > lower(b);
+    if (a.registry != b.registry) return a.registry < b.registry;
+    return a.ad_id < b.ad_id;
+  });
+
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("total");
+  w.Uint64(ads.size());
+  w.Key("offset");
+  w.Uint64(offset);
+  w.Key("limit");
+  w.Uint64(limit);
+  w.Key("ads");
+  w.StartArray();
+  const std::size_t first = std::min(offset, ads.size());
+  const std::size_t last = first + std::min(limit, ads.size() - first);
+  for (std::size_t i = first; i < last; ++i) {
+    const AdListing& ad = ads[i];
+    w.StartObject();
+    w.Key("registry");
+    w.String(ad.registry);
+    w.Key("ad_id");
+    w.String(ad.ad_id);
+    w.Key("party");
+    w.String(entity_names_[ad.entity]);
+    w.Key("state");
+    w.String(kPresenceNames[static_cast<std::size_t>(ad.presence)]);
+    w.Key("page_name");
+    w.String(ad.page_name);
+    w.Key("bylines");
+    w.String(ad.bylines);
+    w.Key("first_seen");
+    WriteTime(w, ad.first_seen);
+    w.Key("last_seen");
+    WriteTime(w, ad.last_seen);
+    // Cumulative spend bounds in pence (exact); upper is null for the open-ended top bucket.
+    w.Key("spend_lower_pence");
+    if (ad.spend) {
+      w.Int64(ad.spend->lower);
+    } else {
+      w.Null();
+    }
+    w.Key("spend_upper_pence");
+    if (ad.spend && !ad.spend->open_ended) {
+      w.Int64(ad.spend->upper);
+    } else {
+      w.Null();
+    }
+    w.Key("themes");
+    w.StartArray();
+    for (std::size_t th = 0; th < theme_names_.size(); ++th) {
+      if (ad.themes >> th & 1U) w.String(theme_names_[th]);
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return {200, "application/json", std::string(buffer.GetString()) + "\n"};
+}
+
+}  // namespace adwatch

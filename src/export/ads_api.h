@@ -1,0 +1,41 @@
+// The registry-outage JSON API: `GET /api/v1/ads` lists the ads a registry has lost — missing
+// from the latest crawl's listing, unlisted (still fetchable by id) or removed (not_found) —
+// with who ran them, when they were seen and their spend bounds, so a regulator gets the list
+// and not only the count.
+//
+// Query parameters (all optional): `registry`, `party` (a configured entity or `unattributed`),
+// `state` (comma-separated subset of `missing,unlisted,removed`; default all three), `limit`
+// (1..1000, default 100) and `offset`. Ads are ordered by lower spend bound, largest first, then
+// registry and ad id. Bad parameters answer 400 with a JSON error naming them.
+// Thread-safety: Handle is const and may run on several server threads at once (the source
+// must be thread-safe, as Pipeline::ListAds is).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "export/http_server.h"
+#include "state/partition_state.h"
+
+namespace adwatch {
+
+class AdsApi {
+ public:
+  using Source = std::function<std::vector<AdListing>(const AdFilter&)>;
+  static constexpr std::size_t kDefaultLimit = 100;
+  static constexpr std::size_t kMaxLimit = 1000;
+
+  AdsApi(const Config& config, Source source);
+
+  HttpResponse Handle(const HttpRequest& request) const;
+
+ private:
+  std::vector<std::string> entity_names_;  // by slot; unattributed last
+  std::vector<std::string> theme_names_;
+  Source source_;
+};
+
+}  // namespace adwatch
