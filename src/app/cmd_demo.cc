@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <thread>
 
 #include "app/monitor.h"
@@ -52,18 +53,48 @@ void Produce(Replayer& replayer, const DemoOptions& options, const std::atomic<b
   done = true;
 }
 
-void PrintSummary(std::ostream& out, Pipeline& pipeline, const FiguresCollector& names,
-                  double events_per_second, bool tty, const std::string& metrics_url) {
-  const Figures f = pipeline.Snapshot();
+// A registry outage as the demo saw it: over 5% of known ads missing (the AdRegistryAdsMissing
+// threshold), from the first crawl that showed it to the first that did not. Kept after it ends
+// so that a fast replay still shows it.
+struct OutageEpisode {
+  EpochSeconds from = 0, to = 0;  // crawl_end times; to = 0 while it lasts
+  long long peak_missing = 0, peak_known = 0;
+};
+using OutageLog = std::map<std::string, std::vector<OutageEpisode>>;
+
+void TrackOutages(const Figures& f, OutageLog& log) {
+  for (const RegistryFigures& r : f.registries) {
+    long long known = 0, missing = 0;
+    for (std::size_t e = 0; e < f.entities; ++e) {
+      known += r.known[e];
+      missing += r.missing[e];
+    }
+    auto& episodes = log[r.registry];
+    const bool open = !episodes.empty() && episodes.back().to == 0;
+    const EpochSeconds at = r.last_crawl_end.value_or(0);
+    if (known > 0 && missing * 20 > known) {
+      if (!open) episodes.push_back({at, 0, 0, 0});
+      OutageEpisode& now = episodes.back();
+      if (missing * now.peak_known >= now.peak_missing * known) {
+        now.peak_missing = missing;
+        now.peak_known = known;
+      }
+    } else if (open) {
+      episodes.back().to = at;
+    }
+  }
+}
+
+void PrintSummary(std::ostream& out, const Figures& f, const OutageLog& outages,
+                  const FiguresCollector& names, double events_per_second, bool tty,
+                  const std::string& metrics_url) {
   std::string s;
   if (tty) s += "\x1b[H\x1b[2J";
   s += "adwatch demo: simulated UK general election 2019 — metrics at " + metrics_url + "\n";
-  s +=
-      "watermark " + (f.watermark ? FormatTimestamp(*f.watermark) : std::string("-")) + "   " +
-      std::to_string(static_cast<long long>(events_per_second)) + " events/s   rejected " +
-      std::to_string(f.outcomes[static_cast<int>(Outcome::kRejected)]) +
-      "\n\n";
-  char row[256];
+  s += "watermark " + (f.watermark ? FormatTimestamp(*f.watermark) : std::string("-")) + "   " +
+       std::to_string(static_cast<long long>(events_per_second)) + " events/s   rejected " +
+       std::to_string(f.outcomes[static_cast<int>(Outcome::kRejected)]) + "\n\n";
+  char row[512];
   std::snprintf(row, sizeof row, "%-26s %12s %12s %12s %12s %8s\n", "party (mid estimate)",
                 "to date", "7d", "24h", "1h", "missing");
   s += row;
@@ -87,6 +118,41 @@ void PrintSummary(std::ostream& out, Pipeline& pipeline, const FiguresCollector&
                   window(e, "7d").c_str(), window(e, "24h").c_str(), window(e, "1h").c_str(),
                   missing);
     s += row;
+  }
+  // Registry health: the December 2019 failure mode, flagged as the AdRegistryAdsMissing alert
+  // would (over 5% of known ads missing from the latest crawl).
+  s += "\n";
+  for (const RegistryFigures& r : f.registries) {
+    long long known = 0, missing = 0, unlisted = 0, removed = 0;
+    Pence lower = 0, upper = 0;
+    for (std::size_t e = 0; e < f.entities; ++e) {
+      known += r.known[e];
+      missing += r.missing[e];
+      unlisted += r.unlisted[e];
+      removed += r.removed[e];
+      lower += r.missing_spend[e].v[0];
+      upper += r.missing_spend[e].v[1];
+    }
+    const bool outage = known > 0 && missing * 20 > known;
+    std::snprintf(row, sizeof row,
+                  "registry %-8s %7lld ads known, %6lld missing (%lld%%): %lld unlisted, %lld "
+                  "removed; missing spend %s to %s%s\n",
+                  r.registry.c_str(), known, missing, known > 0 ? missing * 100 / known : 0,
+                  unlisted, removed, Money(lower).c_str(), Money(upper).c_str(),
+                  outage ? "   << REGISTRY OUTAGE" : "");
+    s += row;
+  }
+  for (const auto& [registry, episodes] : outages) {
+    for (const OutageEpisode& ep : episodes) {
+      s += "registry " + registry + " outage " + FormatTimestamp(ep.from) + " to " +
+           (ep.to == 0 ? std::string("now") : FormatTimestamp(ep.to)) + ": up to " +
+           std::to_string(ep.peak_missing) + " of " + std::to_string(ep.peak_known) +
+           " known ads missing (" + std::to_string(ep.peak_missing * 100 / ep.peak_known) + "%)\n";
+    }
+  }
+  if (!f.registries.empty()) {
+    s += "the list of missing ads: " + metrics_url.substr(0, metrics_url.rfind('/')) +
+         "/api/v1/ads\n";
   }
   out << s << std::flush;
 }
@@ -135,21 +201,24 @@ int DemoCommand(const DemoOptions& options, const std::atomic<bool>& stop, std::
   const auto start = SteadyClock::now();
   auto last = start;
   double last_events = 0;
-  auto events = [&] {
+  auto events = [](const Figures& f) {
     double n = 0;
-    for (std::int64_t c : monitor->pipeline().Snapshot().outcomes) n += static_cast<double>(c);
+    for (std::int64_t c : f.outcomes) n += static_cast<double>(c);
     return n;
   };
   const auto interval = std::chrono::seconds(tty ? 1 : 5);
+  OutageLog outages;
   while (!stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const Figures snapshot = monitor->pipeline().Snapshot();
+    TrackOutages(snapshot, outages);
     const auto now = SteadyClock::now();
     const double elapsed = std::chrono::duration<double>(now - start).count();
     const bool finished = options.duration_seconds > 0 && elapsed >= options.duration_seconds;
     if (now - last >= interval || finished) {
-      const double n = events();
+      const double n = events(snapshot);
       const double rate = (n - last_events) / std::chrono::duration<double>(now - last).count();
-      PrintSummary(out, monitor->pipeline(), *monitor->pipeline().collector(), rate, tty,
+      PrintSummary(out, snapshot, outages, *monitor->pipeline().collector(), rate, tty,
                    metrics_url);
       if (!tty) out << "\n";
       last = now;
@@ -157,13 +226,14 @@ int DemoCommand(const DemoOptions& options, const std::atomic<bool>& stop, std::
     }
     if (finished) break;
   }
-  const auto handled = static_cast<long long>(events());  // before the partitions are revoked
+  const auto handled = static_cast<long long>(
+      events(monitor->pipeline().Snapshot()));  // before the partitions are revoked
   quit = true;
   monitor_stop = true;
   producer.join();
   consumer.join();
-  out << "adwatch demo: stopped after " << handled
-      << " events; metrics were at " << metrics_url << "\n";
+  out << "adwatch demo: stopped after " << handled << " events; metrics were at " << metrics_url
+      << "\n";
   return 0;
 }
 

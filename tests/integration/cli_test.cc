@@ -114,7 +114,7 @@ TEST(Cli, RunConsumesAReplayedSimulationAndStopsGracefully) {
 }
 
 // The README's first command ends in this: a demo whose /metrics shows spend for every main
-// party and each of the three themes.
+// party and each of the three themes, and whose summary shows the registry outage.
 TEST(Cli, DemoShowsSpendForEveryMainPartyAndTheme) {
   Subprocess demo(
       {"demo", "--duration", "90", "--speed", "200000", "--ads", "300", "--listen", "127.0.0.1:0"});
@@ -158,6 +158,11 @@ TEST(Cli, DemoShowsSpendForEveryMainPartyAndTheme) {
     if (k.rfind("adwatch_registry_ads_missing{", 0) == 0) missing += v;
   }
   EXPECT_GT(missing, 0);
+  // The terminal summary shows the December 2019 outage (about 40% of the listing), also after
+  // the ads came back.
+  const std::string outage =
+      demo.WaitForLine("registry meta outage 2019-12-09T00:56:00Z to 2019-12-1", 20);
+  EXPECT_NE(outage.find("known ads missing"), std::string::npos) << demo.Stdout();
   demo.Signal(SIGINT);
   EXPECT_EQ(demo.Wait(30), 0) << demo.Stderr();
 }
