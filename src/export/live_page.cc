@@ -184,6 +184,18 @@ std::string LivePage::SummaryJson() const {
       w.Double(Gbp(f.Window(e, win).v[kBoundCount - 1]));
     }
     w.EndObject();
+    std::int64_t missing = 0;  // across registries
+    Amounts missing_spend;
+    for (const RegistryFigures& r : f.registries) {
+      if (e < r.missing.size()) {
+        missing += r.missing[e];
+        missing_spend += r.missing_spend[e];
+      }
+    }
+    w.Key("missing");
+    w.Int64(missing);
+    w.Key("missing_spend");
+    WriteBounds(w, missing_spend);
     w.Key("themes");  // mid spend per theme in the longest window (an ad may have several)
     w.StartArray();
     for (std::size_t th = 0; th < f.themes; ++th) {
@@ -229,7 +241,9 @@ std::string LivePage::SummaryJson() const {
     w.EndObject();
     if (missing > 0) {
       incidents.push_back(r.registry + ": " + std::to_string(missing) + " of " +
-                          std::to_string(known) + " known ads missing from the latest crawl");
+                          std::to_string(known) + " known ads (" +
+                          std::to_string(missing * 100 / std::max<std::int64_t>(known, 1)) +
+                          "%) missing from the latest crawl");
     }
   }
   w.EndArray();

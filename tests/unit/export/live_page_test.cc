@@ -79,6 +79,10 @@ TEST_F(LivePageTest, SummaryCarriesEveryFigureWithNamesEscaped) {
   EXPECT_DOUBLE_EQ(p["themes"][0].GetDouble(), 6.0);
   EXPECT_DOUBLE_EQ(p["themes"][1].GetDouble(), 0.0);
   EXPECT_STREQ(d["themes"][1].GetString(), "none");
+  EXPECT_EQ(d["parties"][0]["missing"].GetInt64(), 2);
+  EXPECT_DOUBLE_EQ(d["parties"][0]["missing_spend"]["upper"].GetDouble(), 2.0);
+  EXPECT_EQ(p["missing"].GetInt64(), 1);
+  EXPECT_DOUBLE_EQ(p["missing_spend"]["mid"].GetDouble(), 0.02);
 
   ASSERT_EQ(d["registries"].Size(), 1u);
   const auto& r = d["registries"][0];
@@ -92,7 +96,7 @@ TEST_F(LivePageTest, SummaryCarriesEveryFigureWithNamesEscaped) {
   ASSERT_EQ(d["incidents"].Size(), 2u);
   EXPECT_STREQ(d["incidents"][0].GetString(), "partition 3 stopped: offset out of range");
   EXPECT_STREQ(d["incidents"][1].GetString(),
-               "meta: 3 of 8 known ads missing from the latest crawl");
+               "meta: 3 of 8 known ads (37%) missing from the latest crawl");
   EXPECT_EQ(d["events"]["applied"].GetInt64(), 7);
   EXPECT_EQ(d["events"]["rejected"].GetInt64(), 0);
 }
