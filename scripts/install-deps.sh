@@ -7,6 +7,7 @@ packages=(
   libprotobuf-dev protobuf-compiler libyaml-cpp-dev libhyperscan-dev libcli11-dev libsqlite3-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   kcat prometheus prometheus-alertmanager clang-format clang-tidy python3 python3-yaml
+  chromium systemd
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -30,6 +30,11 @@ bool Monitor::Start(std::string* error) {
       config_, [this](const AdFilter& filter) { return pipeline_.ListAds(filter); });
   server_->Route("/api/v1/ads", [ads_api](const HttpRequest& r) { return ads_api->Handle(r); });
   for (auto& [path, handler] : routes_) server_->Route(path, std::move(handler));
+  live_page_ = std::make_unique<LivePage>(
+      pipeline_.collector(), [this] { return pipeline_.Snapshot(); },
+      [this] { return Incidents(); });
+  live_page_->Install(*server_);
+  live_page_->StartSampling(1000);
   if (!server_->Start(config_.listen, error)) return false;
   if (!config_.kafka.dead_letter_topic.empty()) {
     dead_letter_ = DeadLetterProducer::Create(
@@ -149,6 +154,19 @@ std::optional<std::string> Monitor::NotReadyReason() const {
            " from the earliest offset";
   }
   return std::nullopt;
+}
+
+std::vector<std::string> Monitor::Incidents() const {
+  std::vector<std::string> out;
+  std::lock_guard lock(status_mu_);
+  if (!fatal_.empty()) out.push_back(fatal_);
+  for (const auto& [partition, why] : incidents_) {
+    out.push_back("partition " + std::to_string(partition) + " stopped: " + why);
+  }
+  for (std::int32_t partition : catching_up_) {
+    out.push_back("partition " + std::to_string(partition) + " being rebuilt from the input topic");
+  }
+  return out;
 }
 
 void Monitor::UpdateLag() {

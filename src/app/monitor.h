@@ -7,7 +7,8 @@
 // offset (`/readyz` false until caught up). On revoke its state is checkpointed, then dropped;
 // on loss (session timeout) it is dropped without applying anything more. An out-of-range
 // offset or a gap stops the partition (incident) until the operator restarts with
-// `--on-out-of-range=rebuild`, which replays it from the earliest offset.
+// `--on-out-of-range=rebuild`, which replays it from the earliest offset. The listener also
+// serves the live page (export/live_page.h).
 // Thread-safety: Start and Run from one thread; pipeline(), NotReadyReason() and port() from any.
 #pragma once
 
@@ -22,6 +23,7 @@
 #include "app/pipeline.h"
 #include "config/config.h"
 #include "export/http_server.h"
+#include "export/live_page.h"
 #include "source/dead_letter.h"
 #include "source/kafka_consumer.h"
 
@@ -55,6 +57,8 @@ class Monitor {
   int port() const { return server_ ? server_->port() : 0; }
   /// Why the monitor is not ready, or nullopt.
   std::optional<std::string> NotReadyReason() const;
+  /// Every active operational incident (fatal error, partitions stopped or being rebuilt).
+  std::vector<std::string> Incidents() const;
 
  private:
   std::vector<std::int64_t> OnAssigned(const std::vector<std::int32_t>& partitions);
@@ -69,6 +73,7 @@ class Monitor {
   Pipeline pipeline_;
   std::unique_ptr<KafkaConsumer> consumer_;
   std::unique_ptr<DeadLetterProducer> dead_letter_;
+  std::unique_ptr<LivePage> live_page_;  // `/` and its JSON; stopped after the server
   std::unique_ptr<HttpServer> server_;
   std::vector<std::pair<std::string, HttpServer::Handler>> routes_;
   std::atomic<bool> started_{false};

@@ -1,6 +1,6 @@
-// The one place RapidJSON is included (reader, DOM, error messages), so every use agrees on its
-// configuration: assertions made non-fatal (malformed input must never abort the process) and
-// the library's own warnings silenced.
+// The one place RapidJSON is included (reader, DOM, writer, error messages), so every use agrees
+// on its configuration: assertions made non-fatal (malformed input must never abort the process)
+// and the library's own warnings silenced.
 #pragma once
 
 #ifndef RAPIDJSON_ASSERT

@@ -31,6 +31,10 @@ class FiguresCollector : public prometheus::Collectable {
   const std::vector<std::string>& entity_names() const { return entities_; }
   const std::vector<std::string>& theme_names() const { return themes_; }
   const std::vector<std::string>& window_names() const { return windows_; }
+  /// Per entity slot: `party`, `non_party_campaigner`, ... (empty for `unattributed`) and the
+  /// statutory limit where configured.
+  const std::vector<std::string>& entity_types() const { return entity_types_; }
+  const std::vector<std::optional<Pence>>& limits() const { return limits_; }
 
  private:
   std::vector<std::string> entities_, entity_types_, themes_, windows_;

@@ -1,0 +1,162 @@
+#include "export/live_page.h"
+
+#include <gtest/gtest.h>
+
+#include "core/rapidjson.h"
+
+namespace adwatch {
+namespace {
+
+Config TwoEntityConfig() {
+  Config c;
+  c.entities = {{"Labour", EntityType::kParty, 1950000000, {}, {}, {}, {}, {}},
+                {"Say \"no\" \\ </script>",
+                 EntityType::kNonPartyCampaigner,
+                 std::nullopt,
+                 {},
+                 {},
+                 {},
+                 {},
+                 {}}};
+  c.themes = {{"brexit", {"brexit"}, {}}};
+  c.windows = {{"1h", 3600}, {"7d", 7 * 86400}};
+  return c;
+}
+
+rapidjson::Document Parse(const std::string& json) {
+  rapidjson::Document d;
+  d.Parse(json.c_str());
+  EXPECT_FALSE(d.HasParseError()) << json;
+  return d;
+}
+
+class LivePageTest : public ::testing::Test {
+ protected:
+  LivePageTest()
+      : names_(
+            std::make_shared<FiguresCollector>(TwoEntityConfig(), [] { return Figures(3, 2, 2); })),
+        page_(
+            names_, [this] { return figures_; }, [this] { return incidents_; }, 4) {}
+
+  Figures figures_{3, 2, 2};
+  std::vector<std::string> incidents_;
+  std::shared_ptr<FiguresCollector> names_;
+  LivePage page_;
+};
+
+TEST_F(LivePageTest, SummaryCarriesEveryFigureWithNamesEscaped) {
+  figures_.watermark = 1575849600;  // 2019-12-09T00:00:00Z
+  figures_.campaign_to_date[1] = Amounts{{10001, 20003, 15002}};
+  figures_.Window(1, 0) = Amounts{{100, 300, 200}};
+  figures_.Window(1, 1) = Amounts{{1000, 3000, 2000}};
+  figures_.ThemeWindow(1, 0, 1) = Amounts{{500, 700, 600}};
+  figures_.ThemeWindow(1, 0, 0) = Amounts{{1, 1, 1}};  // not the longest window: not shown
+  RegistryFigures& meta = figures_.Registry("meta");
+  meta.known = {5, 3, 0};
+  meta.missing = {2, 1, 0};
+  meta.unlisted = {1, 0, 0};
+  meta.removed = {0, 1, 0};
+  meta.missing_spend = {Amounts{{100, 200, 150}}, Amounts{{1, 3, 2}}, Amounts{}};
+  meta.last_crawl_end = 1575846000;
+  figures_.outcomes[static_cast<int>(Outcome::kApplied)] = 7;
+  incidents_ = {"partition 3 stopped: offset out of range"};
+
+  const rapidjson::Document d = Parse(page_.SummaryJson());
+  EXPECT_STREQ(d["watermark"].GetString(), "2019-12-09T00:00:00Z");
+  ASSERT_EQ(d["parties"].Size(), 3u);
+  const auto& p = d["parties"][1];
+  EXPECT_STREQ(p["party"].GetString(), "Say \"no\" \\ </script>");
+  EXPECT_STREQ(p["type"].GetString(), "non_party_campaigner");
+  EXPECT_DOUBLE_EQ(p["to_date"]["lower"].GetDouble(), 100.01);
+  EXPECT_DOUBLE_EQ(p["to_date"]["upper"].GetDouble(), 200.03);
+  EXPECT_DOUBLE_EQ(p["to_date"]["mid"].GetDouble(), 150.02);
+  EXPECT_TRUE(p["limit"].IsNull());
+  EXPECT_DOUBLE_EQ(d["parties"][0]["limit"].GetDouble(), 19500000.0);
+  EXPECT_STREQ(d["parties"][2]["party"].GetString(), "unattributed");
+  EXPECT_DOUBLE_EQ(p["windows"]["1h"].GetDouble(), 2.0);
+  EXPECT_DOUBLE_EQ(p["windows"]["7d"].GetDouble(), 20.0);
+  ASSERT_EQ(p["themes"].Size(), 2u);
+  EXPECT_DOUBLE_EQ(p["themes"][0].GetDouble(), 6.0);
+  EXPECT_DOUBLE_EQ(p["themes"][1].GetDouble(), 0.0);
+  EXPECT_STREQ(d["themes"][1].GetString(), "none");
+  EXPECT_EQ(d["parties"][0]["missing"].GetInt64(), 2);
+  EXPECT_DOUBLE_EQ(d["parties"][0]["missing_spend"]["upper"].GetDouble(), 2.0);
+  EXPECT_EQ(p["missing"].GetInt64(), 1);
+  EXPECT_DOUBLE_EQ(p["missing_spend"]["mid"].GetDouble(), 0.02);
+
+  ASSERT_EQ(d["registries"].Size(), 1u);
+  const auto& r = d["registries"][0];
+  EXPECT_EQ(r["known"].GetInt64(), 8);
+  EXPECT_EQ(r["missing"].GetInt64(), 3);
+  EXPECT_EQ(r["unlisted"].GetInt64(), 1);
+  EXPECT_EQ(r["removed"].GetInt64(), 1);
+  EXPECT_DOUBLE_EQ(r["missing_spend"]["mid"].GetDouble(), 1.52);
+  EXPECT_STREQ(r["last_crawl_end"].GetString(), "2019-12-08T23:00:00Z");
+
+  ASSERT_EQ(d["incidents"].Size(), 2u);
+  EXPECT_STREQ(d["incidents"][0].GetString(), "partition 3 stopped: offset out of range");
+  EXPECT_STREQ(d["incidents"][1].GetString(),
+               "meta: 3 of 8 known ads (37%) missing from the latest crawl");
+  EXPECT_EQ(d["events"]["applied"].GetInt64(), 7);
+  EXPECT_EQ(d["events"]["rejected"].GetInt64(), 0);
+}
+
+TEST_F(LivePageTest, NothingYetIsValidJson) {
+  const rapidjson::Document d = Parse(page_.SummaryJson());
+  EXPECT_TRUE(d["watermark"].IsNull());
+  EXPECT_EQ(d["incidents"].Size(), 0u);
+  page_.Sample();  // no watermark: nothing recorded
+  EXPECT_EQ(Parse(page_.HistoryJson())["points"].Size(), 0u);
+}
+
+TEST_F(LivePageTest, HistoryStaysBoundedAndCoversTheWholeRunOldestFirst) {
+  std::vector<std::int64_t> recorded;
+  for (int i = 1; i <= 20; ++i) {
+    figures_.watermark = 1000 + i;
+    figures_.campaign_to_date[0] = Amounts{{0, 0, 100 * i}};
+    page_.Sample();
+    const rapidjson::Document d = Parse(page_.HistoryJson());
+    ASSERT_LE(d["points"].Size(), 4u) << "after " << i << " samples";
+  }
+  const rapidjson::Document d = Parse(page_.HistoryJson());
+  EXPECT_STREQ(d["parties"][0].GetString(), "Labour");
+  // Capacity 4: samples 1..4, then thinned to every 2nd (1,3,5,7), then every 4th (1,5,9,13),
+  // then every 8th: 1, 9, 17.
+  std::vector<std::int64_t> t;
+  for (const auto& p : d["points"].GetArray()) {
+    t.push_back(p["t"].GetInt64());
+    EXPECT_DOUBLE_EQ(p["mid"][0].GetDouble(), static_cast<double>(p["t"].GetInt64() - 1000));
+  }
+  EXPECT_EQ(t, (std::vector<std::int64_t>{1001, 1009, 1017}));
+}
+
+TEST_F(LivePageTest, SummaryIsServedFromTheLatestSampleOnceThereIsOne) {
+  figures_.campaign_to_date[0] = Amounts{{0, 0, 100}};
+  EXPECT_DOUBLE_EQ(Parse(page_.SummaryJson())["parties"][0]["to_date"]["mid"].GetDouble(), 1.0);
+  page_.Sample();
+  figures_.campaign_to_date[0] = Amounts{{0, 0, 200}};
+  EXPECT_DOUBLE_EQ(Parse(page_.SummaryJson())["parties"][0]["to_date"]["mid"].GetDouble(), 1.0);
+  page_.Sample();
+  EXPECT_DOUBLE_EQ(Parse(page_.SummaryJson())["parties"][0]["to_date"]["mid"].GetDouble(), 2.0);
+}
+
+TEST_F(LivePageTest, AnUnmovedWatermarkUpdatesTheLastPoint) {
+  figures_.watermark = 2000;
+  page_.Sample();
+  figures_.campaign_to_date[0] = Amounts{{0, 0, 500}};
+  page_.Sample();
+  const rapidjson::Document d = Parse(page_.HistoryJson());
+  ASSERT_EQ(d["points"].Size(), 1u);
+  EXPECT_DOUBLE_EQ(d["points"][0]["mid"][0].GetDouble(), 5.0);
+}
+
+TEST_F(LivePageTest, ThePageIsSelfContained) {
+  const std::string_view html = LivePage::Html();
+  EXPECT_NE(html.find("<canvas id=\"history\""), std::string_view::npos);
+  EXPECT_NE(html.find("api/v1/summary"), std::string_view::npos);
+  EXPECT_EQ(html.find("http://"), std::string_view::npos);  // nothing fetched from elsewhere
+  EXPECT_EQ(html.find("https://"), std::string_view::npos);
+}
+
+}  // namespace
+}  // namespace adwatch
