@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/rapidjson.h"
+#include "entity_fixture.h"
 
 namespace adwatch {
 namespace {
@@ -11,9 +12,7 @@ constexpr EpochSeconds kT0 = 1575849600;  // 2019-12-09T00:00:00Z
 
 Config TwoPartyConfig() {
   Config c;
-  c.entities.resize(2);
-  c.entities[0].name = "Labour";
-  c.entities[1].name = "People's Vote";
+  c.entities = {Entity("Labour"), Entity("People's Vote", EntityType::kNonPartyCampaigner)};
   c.themes = {{"brexit", {"brexit"}, {}}, {"nhs", {"nhs"}, {}}};
   return c;
 }

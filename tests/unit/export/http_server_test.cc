@@ -8,6 +8,7 @@
 
 #include <atomic>
 
+#include "entity_fixture.h"
 #include "export/figures_collector.h"
 #include "export/pipeline_metrics.h"
 
@@ -34,14 +35,6 @@ std::string Get(int port, const std::string& path) {
   ::close(fd);
   const size_t body = raw.find("\r\n\r\n");
   return raw.substr(9, 3) + " " + (body == std::string::npos ? "" : raw.substr(body + 4));
-}
-
-EntityConfig Entity(std::string name, EntityType type, std::optional<Pence> limit) {
-  EntityConfig e;
-  e.name = std::move(name);
-  e.type = type;
-  e.spending_limit = limit;
-  return e;
 }
 
 Config TwoPartyConfig() {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "entity_fixture.h"
+
 #include "core/rapidjson.h"
 
 namespace adwatch {
@@ -9,15 +11,8 @@ namespace {
 
 Config TwoEntityConfig() {
   Config c;
-  c.entities = {{"Labour", EntityType::kParty, 1950000000, {}, {}, {}, {}, {}},
-                {"Say \"no\" \\ </script>",
-                 EntityType::kNonPartyCampaigner,
-                 std::nullopt,
-                 {},
-                 {},
-                 {},
-                 {},
-                 {}}};
+  c.entities = {Entity("Labour", EntityType::kParty, 1950000000),
+                Entity("Say \"no\" \\ </script>", EntityType::kNonPartyCampaigner)};
   c.themes = {{"brexit", {"brexit"}, {}}};
   c.windows = {{"1h", 3600}, {"7d", 7 * 86400}};
   return c;
