@@ -15,6 +15,9 @@ int CheckConfigCommand(const std::string& path, std::ostream& out, std::ostream&
   }
   try {
     const ThemeClassifier classifier(result.config.themes);
+  } catch (const ThemeRuleError& e) {
+    err << ConfigProblem{path, e.line(), e.key(), e.what()}.ToString() << '\n';
+    return 2;
   } catch (const std::exception& e) {
     err << ConfigProblem{path, 0, "themes", e.what()}.ToString() << '\n';
     return 2;
