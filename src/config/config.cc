@@ -665,6 +665,7 @@ bool ParseThemeRules(Parser& p, const YAML::Node& node, const std::string& path,
                   patterns ? "patterns hold `pattern:` items, not `phrase:`"
                            : "phrases hold `phrase:` items, not `pattern:`");
         item_ok = false;
+        has_text = true;  // reported: not missing as well
         return;
       }
       if (has_text) {
