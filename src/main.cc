@@ -13,6 +13,7 @@
 #include "app/cmd_run.h"
 #include "app/cmd_simulate.h"
 #include "config/config.h"
+#include "enrich/theme_classifier.h"
 
 namespace {
 
@@ -38,6 +39,10 @@ bool LoadConfig(const std::string& path, adwatch::Config* config) {
   adwatch::ConfigResult result = adwatch::LoadConfigFile(path);
   for (const auto& p : result.problems) std::cerr << p.ToString() << "\n";
   if (!result.ok()) return false;
+  if (auto problem = adwatch::CheckThemeRules(result.config.themes, path)) {
+    std::cerr << problem->ToString() << "\n";
+    return false;
+  }
   *config = std::move(result.config);
   return true;
 }

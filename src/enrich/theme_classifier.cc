@@ -262,4 +262,16 @@ ThemeMask ThemeClassifier::Classify(const AdContent& ad, ThemeExplanation* expla
   return mask;
 }
 
+std::optional<ConfigProblem> CheckThemeRules(const std::vector<ThemeConfig>& themes,
+                                             const std::string& file) {
+  try {
+    const ThemeClassifier classifier(themes);
+  } catch (const ThemeRuleError& e) {
+    return ConfigProblem{file, e.line(), e.key(), e.what()};
+  } catch (const std::exception& e) {
+    return ConfigProblem{file, 0, "themes", e.what()};
+  }
+  return std::nullopt;
+}
+
 }  // namespace adwatch

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -67,5 +68,10 @@ class ThemeClassifier {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// Compiles `themes` as a check: nullopt when they compile, else the first problem, with the
+/// rule's line and key, as a problem of `file`.
+std::optional<ConfigProblem> CheckThemeRules(const std::vector<ThemeConfig>& themes,
+                                             const std::string& file);
 
 }  // namespace adwatch
