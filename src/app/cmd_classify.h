@@ -13,8 +13,11 @@ namespace adwatch {
 /// decoded as sightings observed now. Blank lines and crawl_end messages are skipped. For every
 /// ad, writes one JSON line to `out`:
 ///   {"registry":"meta","id":"…","party":"Conservative","type":"party","themes":["brexit"]}
-/// (`"party":"unattributed","type":null` when no rule matches; `themes` empty when none), plus
-/// `"rules":[…]` — the attribution rule, then every matched theme phrase — when `explain` is set.
+/// (`"party":"unattributed","type":null` when no rule matches; `themes` empty when none). With
+/// `explain`, also `"rules":[…]` (the attribution rule) and `"theme_matches":[…]`: per theme
+/// with any match, its score and threshold and every match — rule, kind (phrase, pattern or
+/// exclusion), weight, whether an exclusion cancelled it, the text's index in the ad, the byte
+/// range [begin, end) in that text and the matched bytes (docs/THEMES.md).
 /// A line that cannot be decoded writes `stdin:LINE: REASON: detail` to `err` and processing
 /// continues. Returns 0 when every line was good, 1 when any was rejected, 2 when the config's
 /// themes cannot be compiled.
