@@ -223,10 +223,14 @@ bool IsHex(char c) {
 // Builds the normalised text word by word (see NormalizeText).
 class TextNormalizer {
  public:
-  TextNormalizer(std::string* out, std::vector<std::size_t>* offsets)
+  TextNormalizer(std::size_t text_size, std::string* out, std::vector<std::size_t>* offsets)
       : out_(out), offsets_(offsets) {
     out_->clear();
-    if (offsets_ != nullptr) offsets_->clear();
+    out_->reserve(text_size + text_size / 4 + 2);  // case splits and "ss" may grow it a little
+    if (offsets_ != nullptr) {
+      offsets_->clear();
+      offsets_->reserve(out_->capacity());
+    }
     Put(' ', 0);
   }
 
@@ -262,6 +266,18 @@ class TextNormalizer {
     }
     prev_ = now;
     in_word_ = true;
+  }
+
+  // The common case: a lower-case ASCII letter continuing a lower-case word. False (and nothing
+  // done) when Word must decide.
+  bool ContinueLower(char c, std::size_t at) {
+    if (c < 'a' || c > 'z' || !in_word_ || prev_ != Case::kLower ||
+        pending_split_ != std::string::npos) {
+      return false;
+    }
+    last_start_ = out_->size();
+    Put(c, at);
+    return true;
   }
 
   // A separator at byte `at`.
@@ -301,11 +317,13 @@ class TextNormalizer {
 }  // namespace
 
 void NormalizeText(std::string_view text, std::string* out, std::vector<std::size_t>* offsets) {
-  TextNormalizer n(out, offsets);
+  TextNormalizer n(text.size(), out, offsets);
   bool in_url = false;
   for (std::size_t i = 0; i < text.size();) {
-    if (in_url && EndsUrl(text[i])) in_url = false;
-    if (!in_url && !n.in_word()) {
+    const char c = text[i];
+    if (in_url && EndsUrl(c)) in_url = false;
+    const char lower = static_cast<char>(c | 0x20);
+    if (!in_url && !n.in_word() && (lower == 'h' || lower == 'w')) {
       for (const std::string_view scheme : {"https://", "http://", "www."}) {
         if (StartsWithNoCase(text, i, scheme)) {
           in_url = true;
@@ -327,6 +345,17 @@ void NormalizeText(std::string_view text, std::string* out, std::vector<std::siz
         i += 3;
         continue;
       }
+    }
+    if (static_cast<unsigned char>(c) < 0x80) {  // ASCII: the common case
+      if (n.ContinueLower(c, i)) {
+        // appended
+      } else if ((lower >= 'a' && lower <= 'z') || (c >= '0' && c <= '9')) {
+        n.Word(text, i, 1, {});
+      } else {
+        n.Separator(i);
+      }
+      ++i;
+      continue;
     }
     char32_t cp = 0;
     std::size_t len = 1;

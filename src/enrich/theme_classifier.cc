@@ -39,6 +39,7 @@ struct Rule {
   int theme = 0;
   bool exclusion = false;
   const ThemeRule* config = nullptr;
+  std::size_t literal_size = 0;  // a phrase: its normalised length (matched without SOM)
 };
 
 // One match in normalised coordinates: [from, to) covers " w1 ... wn ", both spaces included.
@@ -50,6 +51,7 @@ struct RawMatch {
 };
 
 struct ScanContext {
+  const std::vector<Rule>* rules = nullptr;
   std::vector<RawMatch>* matches = nullptr;
   std::uint32_t text = 0;
 };
@@ -57,8 +59,12 @@ struct ScanContext {
 int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, unsigned int /*flags*/,
             void* context) {
   auto* ctx = static_cast<ScanContext*>(context);
+  // Phrases are compiled without start-of-match tracking (it costs Hyperscan a second engine):
+  // their start is their end minus their fixed length.
+  const std::size_t literal = (*ctx->rules)[id].literal_size;
+  const auto end = static_cast<std::size_t>(to);
   ctx->matches->push_back(
-      RawMatch{id, ctx->text, static_cast<std::size_t>(from), static_cast<std::size_t>(to)});
+      RawMatch{id, ctx->text, literal != 0 ? end - literal : static_cast<std::size_t>(from), end});
   return 0;  // keep scanning
 }
 
@@ -116,9 +122,10 @@ ThemeClassifier::ThemeClassifier(std::vector<ThemeConfig> themes)
               rule, "theme " + theme.name + ": phrase \"" + rule.text + "\" has no words to match");
         }
         expressions.push_back(LiteralExpression(normalised));
-        flags.push_back(HS_FLAG_SOM_LEFTMOST);
+        flags.push_back(0);
       }
-      impl_->rules.push_back(Rule{static_cast<int>(t), exclusion, &rule});
+      impl_->rules.push_back(
+          Rule{static_cast<int>(t), exclusion, &rule, rule.pattern ? 0 : normalised.size()});
     };
     for (const ThemeRule& r : theme.rules) add(r, false);
     for (const ThemeRule& r : theme.exclusions) add(r, true);
@@ -174,7 +181,7 @@ ThemeMask ThemeClassifier::Classify(const AdContent& ad, ThemeExplanation* expla
   }
   const std::vector<Rule>& rules = impl_->rules;
   local.matches.clear();
-  ScanContext ctx{&local.matches, 0};
+  ScanContext ctx{&rules, &local.matches, 0};
   for (std::size_t t = 0; t < ad.texts.size() && t <= UINT32_MAX; ++t) {
     NormalizeText(ad.texts[t], &local.normalised, explain != nullptr ? &local.offsets : nullptr);
     const std::string_view data = local.normalised;
