@@ -1,5 +1,5 @@
 // Theme classification with the default rules (deploy/adwatch.yaml): throughput over the
-// hand-labelled corpus (tests/data/themes/corpus.tsv, 494 ads of ~120 B) and over long ads,
+// hand-labelled corpus (tests/data/themes/corpus.tsv, 494 ads of ~80 B) and over long ads,
 // with and without explanations; text normalisation alone; and compiling the rules.
 #include <benchmark/benchmark.h>
 
