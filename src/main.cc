@@ -132,8 +132,7 @@ int main(int argc, char** argv) {
   bool eval_errors = false;
   eval->add_option("--config", eval_config, "Config file (default: built-in)");
   eval->add_flag("--errors", eval_errors, "Also list every wrongly classified ad");
-  eval->add_option("corpus", eval_corpus, "Corpus file (LABELS<TAB>TEXT... per line)")
-      ->required();
+  eval->add_option("corpus", eval_corpus, "Corpus file (LABELS<TAB>TEXT... per line)")->required();
 
   // check-config
   auto* check = app.add_subcommand("check-config", "Validate a config file");
