@@ -7,11 +7,13 @@
 #include "app/cmd_check_config.h"
 #include "app/cmd_classify.h"
 #include "app/cmd_demo.h"
+#include "app/cmd_eval.h"
 #include "app/cmd_kafka.h"
 #include "app/cmd_replay.h"
 #include "app/cmd_run.h"
 #include "app/cmd_simulate.h"
 #include "config/config.h"
+#include "enrich/theme_classifier.h"
 
 namespace {
 
@@ -37,6 +39,10 @@ bool LoadConfig(const std::string& path, adwatch::Config* config) {
   adwatch::ConfigResult result = adwatch::LoadConfigFile(path);
   for (const auto& p : result.problems) std::cerr << p.ToString() << "\n";
   if (!result.ok()) return false;
+  if (auto problem = adwatch::CheckThemeRules(result.config.themes, path)) {
+    std::cerr << problem->ToString() << "\n";
+    return false;
+  }
   *config = std::move(result.config);
   return true;
 }
@@ -119,6 +125,15 @@ int main(int argc, char** argv) {
   classify->add_option("--config", classify_config, "Config file (default: built-in)");
   classify->add_flag("--explain", explain, "Show the rules that matched");
 
+  // eval
+  auto* eval = app.add_subcommand(
+      "eval", "Precision, recall and F1 per theme of the theme rules on a labelled corpus");
+  std::string eval_config, eval_corpus;
+  bool eval_errors = false;
+  eval->add_option("--config", eval_config, "Config file (default: built-in)");
+  eval->add_flag("--errors", eval_errors, "Also list every wrongly classified ad");
+  eval->add_option("corpus", eval_corpus, "Corpus file (LABELS<TAB>TEXT... per line)")->required();
+
   // check-config
   auto* check = app.add_subcommand("check-config", "Validate a config file");
   std::string check_path;
@@ -155,6 +170,11 @@ int main(int argc, char** argv) {
     adwatch::Config config;
     if (!LoadConfig(classify_config, &config)) return 2;
     return adwatch::ClassifyCommand(config, explain, std::cin, std::cout, std::cerr);
+  }
+  if (*eval) {
+    adwatch::Config config;
+    if (!LoadConfig(eval_config, &config)) return 2;
+    return adwatch::EvalCommand(config, eval_corpus, eval_errors, std::cout, std::cerr);
   }
   if (*check) return adwatch::CheckConfigCommand(check_path, std::cout, std::cerr);
   return 2;

@@ -1,7 +1,5 @@
 #include "app/cmd_check_config.h"
 
-#include <exception>
-
 #include "config/config.h"
 #include "enrich/theme_classifier.h"
 
@@ -13,10 +11,8 @@ int CheckConfigCommand(const std::string& path, std::ostream& out, std::ostream&
     for (const ConfigProblem& problem : result.problems) err << problem.ToString() << '\n';
     return 2;
   }
-  try {
-    const ThemeClassifier classifier(result.config.themes);
-  } catch (const std::exception& e) {
-    err << ConfigProblem{path, 0, "themes", e.what()}.ToString() << '\n';
+  if (auto problem = CheckThemeRules(result.config.themes, path)) {
+    err << problem->ToString() << '\n';
     return 2;
   }
   const Config& c = result.config;

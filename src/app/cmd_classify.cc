@@ -1,19 +1,20 @@
 #include "app/cmd_classify.h"
 
+#include <charconv>
 #include <exception>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <variant>
 #include <vector>
 
+#include "core/rapidjson.h"
 #include "core/time.h"
 #include "decode/decoder.h"
-#include "core/rapidjson.h"
 #include "enrich/attributor.h"
 #include "enrich/theme_classifier.h"
-
 
 namespace adwatch {
 namespace {
@@ -33,6 +34,13 @@ Shape Peek(std::string_view line, std::size_t max_bytes) {
   return Shape::kMetaAd;
 }
 
+// A weight or score: shortest round-trip decimal ("1", "0.5").
+std::string FormatNumber(double v) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : "0";
+}
+
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
@@ -50,6 +58,44 @@ void AppendJsonString(std::string& out, std::string_view s) {
     }
   }
   out += '"';
+}
+
+// `,"theme_matches":[…]`: per theme with any match, its score and threshold and every match
+// (rule, kind, weight, text index, byte range in that text, the matched bytes; exclusions and
+// cancelled matches marked), in config order of themes and text order of matches.
+void AppendThemeExplanation(std::string& json, const std::vector<ThemeConfig>& themes,
+                            const AdContent& ad, const ThemeExplanation& explanation) {
+  json += ",\"theme_matches\":[";
+  bool first_theme = true;
+  for (std::size_t t = 0; t < themes.size(); ++t) {
+    bool any = false;
+    for (const ThemeMatch& m : explanation.matches) {
+      if (static_cast<std::size_t>(m.theme) != t) continue;
+      if (!any) {
+        if (!first_theme) json += ',';
+        first_theme = false;
+        json += "{\"theme\":";
+        AppendJsonString(json, themes[t].name);
+        json += ",\"score\":" + FormatNumber(explanation.scores[t]);
+        json += ",\"threshold\":" + FormatNumber(themes[t].threshold) + ",\"matches\":[";
+      } else {
+        json += ',';
+      }
+      any = true;
+      json += "{\"rule\":";
+      AppendJsonString(json, m.rule->text);
+      json += ",\"kind\":";
+      json += m.exclusion ? "\"exclusion\"" : m.rule->pattern ? "\"pattern\"" : "\"phrase\"";
+      if (!m.exclusion) json += ",\"weight\":" + FormatNumber(m.rule->weight);
+      if (m.cancelled) json += ",\"cancelled\":true";
+      json += ",\"text\":" + std::to_string(m.text) + ",\"begin\":" + std::to_string(m.begin) +
+              ",\"end\":" + std::to_string(m.end) + ",\"match\":";
+      AppendJsonString(json, std::string_view(ad.texts[m.text]).substr(m.begin, m.end - m.begin));
+      json += '}';
+    }
+    if (any) json += "]}";
+  }
+  json += ']';
 }
 
 std::string_view Trim(std::string_view s) {
@@ -97,7 +143,7 @@ int ClassifyCommand(const Config& config, bool explain, std::istream& in, std::o
   std::string line;
   std::string payload;
   std::string json;
-  std::vector<std::string> theme_rules;
+  ThemeExplanation theme_explanation;
   long long line_number = 0;
   while (std::getline(in, line)) {
     ++line_number;
@@ -129,9 +175,8 @@ int ClassifyCommand(const Config& config, bool explain, std::istream& in, std::o
 
     const Attribution attribution = attributor.Explain(observation->registry, observation->content);
     const EntityId entity = attribution.entity;
-    theme_rules.clear();
     const ThemeMask themes =
-        classifier->Classify(observation->content, explain ? &theme_rules : nullptr);
+        classifier->Classify(observation->content, explain ? &theme_explanation : nullptr);
 
     json = "{\"registry\":";
     AppendJsonString(json, observation->registry);
@@ -155,14 +200,9 @@ int ClassifyCommand(const Config& config, bool explain, std::istream& in, std::o
       AppendJsonString(json, config.themes[i].name);
     }
     json += ']';
-    if (explain) AppendAttribution(json, attribution, *observation);
     if (explain) {
-      json += ",\"rules\":[";
-      for (std::size_t i = 0; i < theme_rules.size(); ++i) {
-        if (i > 0) json += ',';
-        AppendJsonString(json, theme_rules[i]);
-      }
-      json += ']';
+      AppendAttribution(json, attribution, *observation);
+      AppendThemeExplanation(json, config.themes, observation->content, theme_explanation);
     }
     json += "}\n";
     out << json;

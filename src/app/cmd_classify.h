@@ -18,8 +18,10 @@ namespace adwatch {
 ///   "attribution":{"rule":"bylines","field":"bylines","pattern":"labour party",
 ///                  "no_disclaimer":false}
 /// (`rule` the config key that matched, `field` the ad field it matched, `pattern` the rule's
-/// normalised text; all three null when unattributed). Themes: `"rules":[…]`, every matched
-/// theme phrase.
+/// normalised text; all three null when unattributed). Themes: `"theme_matches":[…]`, per theme
+/// with any match, its score and threshold and every match — rule, kind (phrase, pattern or
+/// exclusion), weight, whether an exclusion cancelled it, the text's index in the ad, the byte
+/// range [begin, end) in that text and the matched bytes (docs/THEMES.md).
 /// A line that cannot be decoded writes `stdin:LINE: REASON: detail` to `err` and processing
 /// continues. Returns 0 when every line was good, 1 when any was rejected, 2 when the config's
 /// themes cannot be compiled.

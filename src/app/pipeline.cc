@@ -46,10 +46,13 @@ std::string Pipeline::StateFingerprint(const Config& config) {
     }
   }
   for (const ThemeConfig& t : config.themes) {
-    text += "|t:" + t.name;
-    for (const std::string& v : t.phrases) text += "," + v;
-    text += ";";
-    for (const std::string& v : t.exclusions) text += "," + v;
+    text += "|t:" + t.name + ">=" + std::to_string(t.threshold);
+    for (const auto* list : {&t.rules, &t.exclusions}) {
+      for (const ThemeRule& r : *list) {
+        text += (r.pattern ? ",r:" : ",p:") + r.text + "*" + std::to_string(r.weight);
+      }
+      text += ";";
+    }
   }
   if (config.regulated_period) {
     text += "|p:" + std::to_string(config.regulated_period->start) + "-" +

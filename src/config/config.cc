@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <limits>
 #include <set>
 #include <sstream>
+#include <system_error>
 
 #include "core/ids.h"
 
@@ -609,6 +611,94 @@ void ParseEntities(Parser& p, const YAML::Node& node, std::vector<EntityConfig>&
   if (entities.size() >= 0xFFFF) p.Problem(node, "entities", "too many entities");
 }
 
+// A theme weight or threshold: a decimal number in (0, 1000].
+std::optional<double> ParseWeight(Parser& p, const YAML::Node& node, const std::string& path) {
+  auto s = p.Scalar(node, path);
+  if (!s) return std::nullopt;
+  double v = 0;
+  const auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
+  if (ec != std::errc() || end != s->data() + s->size() || !(v > 0) || v > 1000) {
+    p.Problem(node, path, "expected a number greater than 0 and at most 1000, got " + Quote(*s));
+    return std::nullopt;
+  }
+  return v;
+}
+
+// A list of theme rules: each a string (a phrase, or a pattern when `patterns`) or a mapping
+// {phrase|pattern: text, weight: w}. Returns false when any item is bad.
+bool ParseThemeRules(Parser& p, const YAML::Node& node, const std::string& path, bool patterns,
+                     bool exclusions, std::vector<ThemeRule>& out) {
+  if (!node.IsSequence()) {
+    p.Problem(node, path, "expected a list");
+    return false;
+  }
+  bool ok = true;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string ipath = Index(path, i);
+    const YAML::Node item = node[i];
+    ThemeRule rule;
+    rule.pattern = patterns;
+    rule.line = p.Line(item);
+    rule.key = ipath;
+    if (!item.IsMap()) {
+      auto s = p.String(item, ipath);
+      if (!s) {
+        ok = false;
+        continue;
+      }
+      rule.text = std::move(*s);
+      out.push_back(std::move(rule));
+      continue;
+    }
+    bool has_text = false;
+    bool item_ok = true;
+    const KeyHandler handler = [&](const std::string& key, const YAML::Node& v,
+                                   const std::string& kpath) {
+      if (key == "weight") {
+        if (auto w = ParseWeight(p, v, kpath)) {
+          rule.weight = *w;
+        } else {
+          item_ok = false;
+        }
+        return;
+      }
+      if (!exclusions && (key == "pattern") != patterns) {
+        p.Problem(v, kpath,
+                  patterns ? "patterns hold `pattern:` items, not `phrase:`"
+                           : "phrases hold `phrase:` items, not `pattern:`");
+        item_ok = false;
+        has_text = true;  // reported: not missing as well
+        return;
+      }
+      if (has_text) {
+        p.Problem(v, kpath, "one of phrase or pattern, not both");
+        item_ok = false;
+        return;
+      }
+      has_text = true;
+      rule.pattern = key == "pattern";
+      if (auto s = p.String(v, kpath)) {
+        rule.text = std::move(*s);
+      } else {
+        item_ok = false;
+      }
+    };
+    const bool is_map = exclusions
+                            ? p.ForEach(item, ipath, {"phrase", "pattern"}, handler)
+                            : p.ForEach(item, ipath, {"phrase", "pattern", "weight"}, handler);
+    if (is_map && !has_text) {
+      p.Problem(item, ipath, patterns ? "missing `pattern:`" : "missing `phrase:`");
+      item_ok = false;
+    }
+    if (is_map && item_ok) {
+      out.push_back(std::move(rule));
+    } else {
+      ok = false;
+    }
+  }
+  return ok;
+}
+
 void ParseThemes(Parser& p, const YAML::Node& node, std::vector<ThemeConfig>& themes) {
   if (!node.IsSequence()) {
     p.Problem(node, "themes", "expected a list of themes");
@@ -625,10 +715,10 @@ void ParseThemes(Parser& p, const YAML::Node& node, std::vector<ThemeConfig>& th
     const YAML::Node item = node[i];
     ThemeConfig theme;
     bool has_name = false;
-    bool has_phrases = false;
     bool valid = true;
+    std::vector<ThemeRule> patterns;
     const bool is_map = p.ForEach(
-        item, path, {"name", "phrases", "exclusions"},
+        item, path, {"name", "description", "threshold", "phrases", "patterns", "exclusions"},
         [&](const std::string& key, const YAML::Node& v, const std::string& kpath) {
           if (key == "name") {
             has_name = true;
@@ -647,21 +737,36 @@ void ParseThemes(Parser& p, const YAML::Node& node, std::vector<ThemeConfig>& th
             } else {
               theme.name = *s;
             }
-          } else if (key == "phrases") {
-            has_phrases = true;
-            theme.phrases = p.StringList(v, kpath);
-            if (v.IsSequence() && v.size() == 0) {
-              p.Problem(v, kpath, "needs at least one phrase");
+          } else if (key == "description") {
+            auto s = p.String(v, kpath);
+            if (s && !IsPrintable(*s)) {
+              p.Problem(v, kpath, "must be one line of printable text");
+              valid = false;
+            } else if (s) {
+              theme.description = std::move(*s);
+            }
+          } else if (key == "threshold") {
+            if (auto t = ParseWeight(p, v, kpath)) {
+              theme.threshold = *t;
+            } else {
               valid = false;
             }
+          } else if (key == "phrases") {
+            valid = ParseThemeRules(p, v, kpath, false, false, theme.rules) && valid;
+          } else if (key == "patterns") {
+            valid = ParseThemeRules(p, v, kpath, true, false, patterns) && valid;
           } else {
-            theme.exclusions = p.StringList(v, kpath);
+            valid = ParseThemeRules(p, v, kpath, false, true, theme.exclusions) && valid;
           }
         });
     if (!is_map) continue;
+    for (ThemeRule& r : patterns) theme.rules.push_back(std::move(r));
     if (!has_name) p.Problem(item, Join(path, "name"), "missing");
-    if (!has_phrases) p.Problem(item, Join(path, "phrases"), "missing");
-    if (has_name && has_phrases && valid && themes.size() < static_cast<std::size_t>(kMaxThemes)) {
+    if (valid && theme.rules.empty()) {
+      p.Problem(item, Join(path, "phrases"), "a theme needs at least one phrase or pattern");
+      valid = false;
+    }
+    if (has_name && valid && themes.size() < static_cast<std::size_t>(kMaxThemes)) {
       themes.push_back(std::move(theme));
     }
   }

@@ -38,11 +38,25 @@ struct EntityConfig {
   std::vector<std::string> google_advertiser_names;  // normalised, exact
 };
 
-/// A messaging theme: phrases (case-insensitive, whole words) and exclusions that veto it.
+/// One theme rule: a phrase (words matched whole, after both it and the ad text are
+/// normalised; see enrich/normalize.h) or a pattern (a Hyperscan regular expression matched
+/// against the normalised text, on word boundaries), with its weight towards the threshold.
+struct ThemeRule {
+  std::string text;
+  bool pattern = false;
+  double weight = 1.0;  // > 0; unused for exclusions
+  int line = 0;         // where it is in the config file; 0 when not from a file
+  std::string key;      // its dotted path, e.g. `themes[1].phrases[3]`
+};
+
+/// A messaging theme. An ad carries it when the weights of its distinct rules that match
+/// (outside every match of the theme's exclusions) add up to at least `threshold`.
 struct ThemeConfig {
   std::string name;
-  std::vector<std::string> phrases;
-  std::vector<std::string> exclusions;
+  std::string description;            // one line: what the theme is, for people
+  std::vector<ThemeRule> rules;       // phrases, then patterns, in config order
+  std::vector<ThemeRule> exclusions;  // a match cancels the theme's rule matches it overlaps
+  double threshold = 1.0;
 };
 
 struct WindowSpec {

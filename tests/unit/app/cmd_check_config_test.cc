@@ -23,8 +23,7 @@ TEST(CheckConfigCommandTest, DefaultConfigIsValid) {
   std::ostringstream err;
   EXPECT_EQ(CheckConfigCommand(path, out, err), 0);
   EXPECT_EQ(err.str(), "");
-  // 12 parties, 8 non-party campaigners, the UK government and the Electoral Commission.
-  EXPECT_EQ(out.str(), path + ": ok: 32 entities, 5 themes, 3 windows\n");
+  EXPECT_EQ(out.str(), path + ": ok: 32 entities, 10 themes, 3 windows\n");
 }
 
 TEST(CheckConfigCommandTest, EveryProblemOnItsOwnLine) {
@@ -45,6 +44,23 @@ TEST(CheckConfigCommandTest, EveryProblemOnItsOwnLine) {
                 ":6: entities[0].spending_limit: must not be negative, got -3\n" + path +
                 ":7: colour: unknown key (expected one of: kafka, listen, state, windows, grace, "
                 "regulated_period, entities, themes, currency, limits)\n");
+  std::remove(path.c_str());
+}
+
+TEST(CheckConfigCommandTest, ThemeRulesThatDoNotCompileNameTheirLineAndKey) {
+  const std::string path = WriteTemp("check_config_themes.yaml",
+                                     "themes:\n"
+                                     "  - name: nhs\n"
+                                     "    phrases: [nhs]\n"
+                                     "    patterns:\n"
+                                     "      - 'waiting (times|lists)'\n"
+                                     "      - 'a (e'\n");
+  std::ostringstream out;
+  std::ostringstream err;
+  EXPECT_EQ(CheckConfigCommand(path, out, err), 2);
+  EXPECT_EQ(out.str(), "");
+  EXPECT_THAT(err.str(), ::testing::StartsWith(path + ":6: themes[0].patterns[1]: theme nhs: "
+                                                      "cannot compile \"a (e\": "));
   std::remove(path.c_str());
 }
 

@@ -104,11 +104,43 @@ TEST(ClassifyCommandTest, BadLinesAreReportedWithTheirNumberAndSkipped) {
 TEST(ClassifyCommandTest, ExplainListsTheRules) {
   const Outcome r = Classify(std::string(kSpecObservation) + "\n", /*explain=*/true);
   EXPECT_EQ(r.code, 0) << r.err;
+  // "brexit" in "Get Brexit done. Vote ..." (text 0) and in "Get Brexit Done" (text 1); one
+  // rule, so the score is 1.
   EXPECT_EQ(r.out,
             R"({"registry":"meta","id":"461290581348812","party":"Conservative","type":"party",)"
             R"("themes":["brexit"],"attribution":{"rule":"page_ids","field":"page_id",)"
             R"("pattern":"8807334278","no_disclaimer":false},)"
-            R"("rules":["brexit: brexit","brexit: get brexit done"]})"
+            R"("theme_matches":[{"theme":"brexit","score":1,"threshold":1,"matches":[)"
+            R"({"rule":"brexit","kind":"phrase","weight":1,"text":0,"begin":4,"end":10,)"
+            R"("match":"Brexit"},)"
+            R"({"rule":"brexit","kind":"phrase","weight":1,"text":1,"begin":4,"end":10,)"
+            R"("match":"Brexit"}]}]})"
+            "\n");
+}
+
+TEST(ClassifyCommandTest, ExplainShowsWeightsExclusionsAndCancelledMatches) {
+  Config config;
+  ThemeConfig nhs;
+  nhs.name = "nhs";
+  nhs.threshold = 1.5;
+  nhs.rules = {ThemeRule{"nhs", false, 1, 0, ""}, ThemeRule{"hospital", false, 0.5, 0, ""}};
+  nhs.exclusions = {ThemeRule{"nhs discount", false, 1, 0, ""}};
+  config.themes.push_back(nhs);
+  const Outcome r =
+      Classify(R"({"id":"9","ad_creative_bodies":["NHS discount at the hospital \u2014 \u00a310"]})"
+               "\n",
+               true, config);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            R"({"registry":"meta","id":"9","party":"unattributed","type":null,"themes":[],)"
+            R"("attribution":{"rule":null,"field":null,"pattern":null,"no_disclaimer":true},)"
+            R"("theme_matches":[{"theme":"nhs","score":0.5,"threshold":1.5,"matches":[)"
+            R"({"rule":"nhs","kind":"phrase","weight":1,"cancelled":true,"text":0,"begin":0,)"
+            R"("end":3,"match":"NHS"},)"
+            R"({"rule":"nhs discount","kind":"exclusion","text":0,"begin":0,"end":12,)"
+            R"("match":"NHS discount"},)"
+            R"({"rule":"hospital","kind":"phrase","weight":0.5,"text":0,"begin":20,"end":28,)"
+            R"("match":"hospital"}]}]})"
             "\n");
 }
 
@@ -154,7 +186,10 @@ TEST(ClassifyCommandTest, NamesAreEscapedInJson) {
   e.type = EntityType::kCandidate;
   e.page_ids = {"1"};
   config.entities.push_back(e);
-  config.themes.push_back(ThemeConfig{"nhs", {"nhs"}, {}});
+  ThemeConfig nhs;
+  nhs.name = "nhs";
+  nhs.rules = {ThemeRule{"nhs", false, 1, 0, ""}};
+  config.themes.push_back(nhs);
   const Outcome r = Classify(R"({"id":"a\"b","page_id":"1","ad_creative_bodies":["the NHS"]})"
                              "\n",
                              false, config);

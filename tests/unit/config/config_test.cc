@@ -141,8 +141,11 @@ entities:
     type: candidate
 themes:
   - name: nhs
-    phrases: [nhs, nurses]
-    exclusions: [nhs discount]
+    description: The health service.
+    threshold: 1.5
+    phrases: [nhs, {phrase: nurses, weight: 0.5}]
+    patterns: ['waiting (times|lists)', {pattern: 'a ?(&|and) ?e', weight: 2}]
+    exclusions: [nhs discount, {pattern: "code nhs"}]
 currency:
   reporting: GBP
   conversion: {EUR: "0.86", USD: 1.25, SEK: "2"}
@@ -182,8 +185,22 @@ limits: {max_message_bytes: 4096, max_depth: 8, future_tolerance: 90m}
   EXPECT_EQ(c.entities[1].type, EntityType::kCandidate);
   EXPECT_FALSE(c.entities[1].spending_limit);
   ASSERT_THAT(c.themes, SizeIs(1));
-  EXPECT_THAT(c.themes[0].phrases, ElementsAre("nhs", "nurses"));
-  EXPECT_THAT(c.themes[0].exclusions, ElementsAre("nhs discount"));
+  const ThemeConfig& nhs = c.themes[0];
+  EXPECT_EQ(nhs.description, "The health service.");
+  EXPECT_EQ(nhs.threshold, 1.5);
+  ASSERT_THAT(nhs.rules, SizeIs(4));  // phrases, then patterns
+  auto rule = [](const ThemeRule& x) {
+    return x.text + (x.pattern ? " (pattern) " : " ") + std::to_string(x.weight) + " " + x.key +
+           " @" + std::to_string(x.line);
+  };
+  EXPECT_EQ(rule(nhs.rules[0]), "nhs 1.000000 themes[0].phrases[0] @32");
+  EXPECT_EQ(rule(nhs.rules[1]), "nurses 0.500000 themes[0].phrases[1] @32");
+  EXPECT_EQ(rule(nhs.rules[2]),
+            "waiting (times|lists) (pattern) 1.000000 themes[0].patterns[0] @33");
+  EXPECT_EQ(rule(nhs.rules[3]), "a ?(&|and) ?e (pattern) 2.000000 themes[0].patterns[1] @33");
+  ASSERT_THAT(nhs.exclusions, SizeIs(2));
+  EXPECT_EQ(rule(nhs.exclusions[0]), "nhs discount 1.000000 themes[0].exclusions[0] @34");
+  EXPECT_EQ(rule(nhs.exclusions[1]), "code nhs (pattern) 1.000000 themes[0].exclusions[1] @34");
   EXPECT_EQ(c.currency.conversion.at("EUR").numerator, 86);
   EXPECT_EQ(c.currency.conversion.at("EUR").denominator, 100);
   EXPECT_EQ(c.currency.conversion.at("USD").numerator, 125);
@@ -237,7 +254,7 @@ TEST(ParseConfigTest, WrongTypes) {
   ExpectOneProblem("kafka:\n  topic: [a, b]\n", 2, "kafka.topic", "found a list");
   ExpectOneProblem("entities: {name: x}\n", 1, "entities", "expected a list");
   ExpectOneProblem("themes:\n  - name: a\n    phrases: {x: y}\n", 3, "themes[0].phrases",
-                   "list of strings");
+                   "expected a list");
   ExpectOneProblem("kafka:\n  format: avro\n", 2, "kafka.format", "json or protobuf");
   ExpectOneProblem("listen: localhost\n", 1, "listen", "host:port");
 }
@@ -321,11 +338,39 @@ TEST(ParseConfigTest, ReservedNames) {
 }
 
 TEST(ParseConfigTest, ThemeNeedsPhrases) {
-  ExpectOneProblem("themes:\n  - name: a\n", 2, "themes[0].phrases", "missing");
-  ExpectOneProblem("themes:\n  - name: a\n    phrases: []\n", 3, "themes[0].phrases",
-                   "at least one phrase");
+  ExpectOneProblem("themes:\n  - name: a\n", 2, "themes[0].phrases",
+                   "at least one phrase or pattern");
+  ExpectOneProblem("themes:\n  - name: a\n    phrases: []\n", 2, "themes[0].phrases",
+                   "at least one phrase or pattern");
   ExpectOneProblem("themes:\n  - name: a\n    phrases: [x, \"\"]\n", 3, "themes[0].phrases[1]",
                    "empty");
+}
+
+TEST(ParseConfigTest, BadThemeRules) {
+  ExpectOneProblem("themes:\n  - name: a\n    patterns: [\"x\"]\n    threshold: 0\n", 4,
+                   "themes[0].threshold", "greater than 0");
+  ExpectOneProblem("themes:\n  - name: a\n    phrases: [{phrase: x, weight: heavy}]\n", 3,
+                   "themes[0].phrases[0].weight", "expected a number");
+  ExpectOneProblem("themes:\n  - name: a\n    phrases: [{phrase: x, weight: -1}]\n", 3,
+                   "themes[0].phrases[0].weight", "greater than 0");
+  ExpectOneProblem("themes:\n  - name: a\n    phrases: [{phrase: x, weight: 1e9}]\n", 3,
+                   "themes[0].phrases[0].weight", "at most 1000");
+  ExpectOneProblem("themes:\n  - name: a\n    phrases: [{pattern: x}]\n", 3,
+                   "themes[0].phrases[0].pattern", "not `pattern:`");
+  ExpectOneProblem("themes:\n  - name: a\n    patterns: [{phrase: x}]\n", 3,
+                   "themes[0].patterns[0].phrase", "not `phrase:`");
+  ExpectOneProblem("themes:\n  - name: a\n    phrases: [{weight: 2}]\n", 3, "themes[0].phrases[0]",
+                   "missing `phrase:`");
+  ExpectOneProblem(
+      "themes:\n  - name: a\n    phrases: [x]\n    exclusions: [{phrase: y, weight: 2}]\n", 4,
+      "themes[0].exclusions[0].weight", "unknown key");
+  ExpectOneProblem(
+      "themes:\n  - name: a\n    phrases: [x]\n    exclusions: [{phrase: y, pattern: z}]\n", 4,
+      "themes[0].exclusions[0].pattern", "not both");
+  ExpectOneProblem("themes:\n  - name: a\n    phrases: [x]\n    synonyms: [y]\n", 4,
+                   "themes[0].synonyms", "unknown key");
+  ExpectOneProblem("themes:\n  - name: a\n    phrases: [x]\n    description: \"a\\nb\"\n", 4,
+                   "themes[0].description", "one line");
 }
 
 TEST(ParseConfigTest, AtMost63Themes) {

@@ -13,7 +13,9 @@ constexpr EpochSeconds kT0 = 1575849600;  // 2019-12-09T00:00:00Z
 Config TwoPartyConfig() {
   Config c;
   c.entities = {Entity("Labour"), Entity("People's Vote", EntityType::kNonPartyCampaigner)};
-  c.themes = {{"brexit", {"brexit"}, {}}, {"nhs", {"nhs"}, {}}};
+  c.themes.resize(2);
+  c.themes[0].name = "brexit";
+  c.themes[1].name = "nhs";
   return c;
 }
 

@@ -41,7 +41,8 @@ Config TwoPartyConfig() {
   Config c;
   c.entities = {Entity("Labour", EntityType::kParty, 1950000000),
                 Entity("People's Vote", EntityType::kNonPartyCampaigner, std::nullopt)};
-  c.themes = {{"brexit", {"brexit"}, {}}};
+  c.themes.resize(1);
+  c.themes[0].name = "brexit";
   c.windows = {{"1h", 3600}};
   return c;
 }

@@ -13,7 +13,8 @@ Config TwoEntityConfig() {
   Config c;
   c.entities = {Entity("Labour", EntityType::kParty, 1950000000),
                 Entity("Say \"no\" \\ </script>", EntityType::kNonPartyCampaigner)};
-  c.themes = {{"brexit", {"brexit"}, {}}};
+  c.themes.resize(1);
+  c.themes[0].name = "brexit";
   c.windows = {{"1h", 3600}, {"7d", 7 * 86400}};
   return c;
 }
