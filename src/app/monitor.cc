@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "core/log.h"
+#include "source/kafka_conf.h"
 
 namespace adwatch {
 
@@ -28,18 +29,16 @@ bool Monitor::Start(std::string* error) {
   for (auto& [path, handler] : routes_) server_->Route(path, std::move(handler));
   if (!server_->Start(config_.listen, error)) return false;
   if (!config_.kafka.dead_letter_topic.empty()) {
-    dead_letter_ = DeadLetterProducer::Create(config_.kafka.brokers,
-                                              config_.kafka.dead_letter_topic,
-                                              config_.kafka.properties, error);
+    dead_letter_ = DeadLetterProducer::Create(
+        config_.kafka.brokers, config_.kafka.dead_letter_topic, config_.kafka.properties, error);
     if (!dead_letter_) return false;
     pipeline_.SetRejectSink([this](const InputRecord& record, const Rejection& rejection) {
       dead_letter_->Send(record, RejectReasonName(rejection.reason), rejection.detail);
     });
   }
-  consumer_ = KafkaConsumer::Create(
-      ConsumerOptions{config_.kafka.brokers, config_.kafka.group, config_.kafka.topic,
-                      config_.kafka.properties},
-      error);
+  consumer_ = KafkaConsumer::Create(ConsumerOptions{config_.kafka.brokers, config_.kafka.group,
+                                                    config_.kafka.topic, config_.kafka.properties},
+                                    error);
   if (!consumer_) return false;
   consumer_->OnAssigned([this](const auto& parts) { return OnAssigned(parts); });
   consumer_->OnRevoked([this](const auto& parts, bool lost) { OnRevoked(parts, lost); });
@@ -49,6 +48,7 @@ bool Monitor::Start(std::string* error) {
       {{"brokers", config_.kafka.brokers},
        {"topic", config_.kafka.topic},
        {"group", config_.kafka.group},
+       {"kafka_properties", DescribeProperties(config_.kafka.properties)},
        {"state", config_.state_dir.empty() ? std::string("memory") : config_.state_dir},
        {"metrics", "http://" + config_.listen.substr(0, config_.listen.rfind(':')) + ":" +
                        std::to_string(server_->port()) + "/metrics"}});
@@ -74,8 +74,8 @@ std::vector<std::int64_t> Monitor::OnAssigned(const std::vector<std::int32_t>& p
     } else {
       // No local state: the input topic is the log of record, replay it from the start.
       pipeline_.metrics().CountRebuild();
-      Log(LogLevel::kInfo, "partition_rebuild", {{"partition", std::to_string(p)},
-                                                 {"from", "earliest"}});
+      Log(LogLevel::kInfo, "partition_rebuild",
+          {{"partition", std::to_string(p)}, {"from", "earliest"}});
       offsets.push_back(RD_KAFKA_OFFSET_BEGINNING);
       std::lock_guard lock(status_mu_);
       catching_up_.insert(p);
