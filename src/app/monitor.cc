@@ -27,6 +27,7 @@ bool Monitor::Start(std::string* error) {
                                                             pipeline_.collector()},
       [this] { return NotReadyReason(); });
   for (auto& [path, handler] : routes_) server_->Route(path, std::move(handler));
+  server_->RequireBasicAuth(config_.web.basic_auth_users);
   if (!server_->Start(config_.listen, error)) return false;
   if (!config_.kafka.dead_letter_topic.empty()) {
     dead_letter_ = DeadLetterProducer::Create(

@@ -13,6 +13,7 @@ const char* StatusText(int status) {
   switch (status) {
     case 200: return "OK";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 503: return "Service Unavailable";
@@ -20,12 +21,14 @@ const char* StatusText(int status) {
   }
 }
 
-void Reply(mg_connection* conn, int status, const char* content_type, const std::string& body) {
+// `extra_headers`: complete header lines, each ending in \r\n.
+void Reply(mg_connection* conn, int status, const char* content_type, const std::string& body,
+           const char* extra_headers = "") {
   mg_printf(conn,
             "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
             "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
-            "Connection: close\r\n\r\n",
-            status, StatusText(status), content_type, body.size());
+            "%sConnection: close\r\n\r\n",
+            status, StatusText(status), content_type, body.size(), extra_headers);
   mg_write(conn, body.data(), body.size());
 }
 
@@ -41,11 +44,27 @@ void HttpServer::Route(std::string path, Handler handler) {
   routes_.push_back(std::make_unique<RouteEntry>(RouteEntry{std::move(path), std::move(handler)}));
 }
 
+void HttpServer::RequireBasicAuth(BasicAuth::Users users) {
+  if (!users.empty()) auth_ = std::make_unique<BasicAuth>(std::move(users));
+}
+
 bool HttpServer::Start(const std::string& address, std::string* error) {
-  const char* options[] = {"listening_ports",    address.c_str(), "num_threads", "4",
-                           "request_timeout_ms", "10000",         nullptr};
+  const std::string threads = std::to_string(kThreads);
+  const std::string timeout = std::to_string(kRequestTimeoutMs);
+  const char* options[] = {"listening_ports",
+                           address.c_str(),
+                           "num_threads",
+                           threads.c_str(),
+                           "request_timeout_ms",
+                           timeout.c_str(),
+                           "max_request_size",
+                           "8192",
+                           "enable_keep_alive",
+                           "no",
+                           nullptr};
   mg_callbacks callbacks{};
-  ctx_ = mg_start(&callbacks, nullptr, options);
+  callbacks.begin_request = &HttpServer::BeginRequest;
+  ctx_ = mg_start(&callbacks, this, options);
   if (ctx_ == nullptr) {
     *error = "cannot listen on " + address + " (address in use or invalid)";
     return false;
@@ -75,9 +94,41 @@ std::string HttpServer::RenderMetrics() const {
     families.insert(families.end(), std::make_move_iterator(f.begin()),
                     std::make_move_iterator(f.end()));
   }
+  prometheus::MetricFamily rejected{"adwatch_http_rejected_requests_total",
+                                    "Requests to the listener refused before any handler ran.",
+                                    prometheus::MetricType::Counter,
+                                    {}};
+  for (const auto& [reason, count] : {std::pair{"unauthorized", &unauthorized_},
+                                      std::pair{"busy", &busy_}}) {
+    prometheus::ClientMetric metric;
+    metric.label = {{"reason", reason}};
+    metric.counter.value = static_cast<double>(count->load());
+    rejected.metric.push_back(std::move(metric));
+  }
+  families.push_back(std::move(rejected));
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families);
   return out.str();
+}
+
+int HttpServer::BeginRequest(mg_connection* conn) {
+  auto* self = static_cast<HttpServer*>(mg_get_user_data(mg_get_context(conn)));
+  if (!self->auth_) return 0;
+  const char* header = mg_get_header(conn, "Authorization");
+  switch (self->auth_->Check(header != nullptr ? header : "")) {
+    case BasicAuth::Result::kAllowed:
+      return 0;  // on to the route's handler
+    case BasicAuth::Result::kDenied:
+      self->unauthorized_.fetch_add(1);
+      Reply(conn, 401, "text/plain", "unauthorized\n",
+            "WWW-Authenticate: Basic realm=\"adwatch\", charset=\"UTF-8\"\r\n");
+      return 401;
+    case BasicAuth::Result::kBusy:
+      self->busy_.fetch_add(1);
+      Reply(conn, 503, "text/plain", "busy checking passwords, retry\n", "Retry-After: 1\r\n");
+      return 503;
+  }
+  return 0;
 }
 
 int HttpServer::HandleMetrics(mg_connection* conn, void* self) {

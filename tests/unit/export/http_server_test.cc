@@ -6,7 +6,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+#include <vector>
 
 #include "export/figures_collector.h"
 #include "export/pipeline_metrics.h"
@@ -14,8 +19,8 @@
 namespace adwatch {
 namespace {
 
-// Minimal GET over loopback; returns "<status> <body>".
-std::string Get(int port, const std::string& path) {
+// A TCP connection to loopback `port`; -1 on failure.
+int Connect(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -23,9 +28,17 @@ std::string Get(int port, const std::string& path) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd);
-    return "";
+    return -1;
   }
-  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  return fd;
+}
+
+// Minimal GET over loopback with optional extra header lines; returns "<status> <body>".
+std::string Get(int port, const std::string& path, const std::string& headers = "") {
+  const int fd = Connect(port);
+  if (fd < 0) return "";
+  const std::string req =
+      "GET " + path + " HTTP/1.1\r\nHost: x\r\n" + headers + "Connection: close\r\n\r\n";
   (void)::send(fd, req.data(), req.size(), 0);
   std::string raw;
   char buf[4096];
@@ -33,6 +46,7 @@ std::string Get(int port, const std::string& path) {
   while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) raw.append(buf, static_cast<size_t>(n));
   ::close(fd);
   const size_t body = raw.find("\r\n\r\n");
+  if (raw.size() < 12) return "";
   return raw.substr(9, 3) + " " + (body == std::string::npos ? "" : raw.substr(body + 4));
 }
 
@@ -101,6 +115,122 @@ TEST(HttpServerTest, ServesRegisteredRoutesWithTheirQueryAndOnlyForGet) {
   ASSERT_TRUE(server.Start("127.0.0.1:0", &error)) << error;
   EXPECT_EQ(Get(server.port(), "/api/echo?a=1&b=2"), "200 {\"q\":\"a=1&b=2\"}");
   EXPECT_EQ(Get(server.port(), "/api/echo/more").substr(0, 3), "404");
+}
+
+// prometheus:hunter2 with bcrypt cost 4 (fast tests) and cost 10 (what htpasswd -B makes).
+constexpr const char* kHashCost4 = "$2b$04$Q40hoXhdEwlr1ZWS8jpamuwqtBQmYV2pcNYkTRemsU9JFXju2g/wu";
+constexpr const char* kHashCost10 = "$2b$10$vnAUZyTi1ftFrMDcZdZlnu1cu6UgUUQAC8YNCaBzp8iuFt0E7TQA6";
+constexpr const char* kRightPassword = "Authorization: Basic cHJvbWV0aGV1czpodW50ZXIy\r\n";
+constexpr const char* kWrongPassword = "Authorization: Basic cHJvbWV0aGV1czp3cm9uZw==\r\n";
+constexpr const char* kUnknownUser = "Authorization: Basic bWFsbG9yeTpodW50ZXIy\r\n";
+
+TEST(BasicAuthTest, DecodesBase64AndChecksBcrypt) {
+  std::string out;
+  EXPECT_TRUE(DecodeBase64("cHJvbWV0aGV1czpodW50ZXIy", &out));
+  EXPECT_EQ(out, "prometheus:hunter2");
+  EXPECT_TRUE(DecodeBase64("YQ==", &out));
+  EXPECT_EQ(out, "a");
+  EXPECT_FALSE(DecodeBase64("Y", &out));
+  EXPECT_FALSE(DecodeBase64("a b", &out));
+
+  BasicAuth auth(BasicAuth::Users{{"prometheus", kHashCost4}});
+  EXPECT_EQ(auth.Check("Basic cHJvbWV0aGV1czpodW50ZXIy"), BasicAuth::Result::kAllowed);
+  EXPECT_EQ(auth.Check("Basic cHJvbWV0aGV1czpodW50ZXIy"), BasicAuth::Result::kAllowed);  // cached
+  EXPECT_EQ(auth.Check("Basic cHJvbWV0aGV1czp3cm9uZw=="), BasicAuth::Result::kDenied);
+  EXPECT_EQ(auth.Check("Basic bWFsbG9yeTpodW50ZXIy"), BasicAuth::Result::kDenied);
+  EXPECT_EQ(auth.Check(""), BasicAuth::Result::kDenied);
+  EXPECT_EQ(auth.Check("Bearer x"), BasicAuth::Result::kDenied);
+  EXPECT_EQ(auth.Check("Basic !!!"), BasicAuth::Result::kDenied);
+  EXPECT_EQ(auth.Check("Basic bm9jb2xvbg=="), BasicAuth::Result::kDenied);  // "nocolon"
+}
+
+TEST(HttpServerTest, BasicAuthCoversEveryPath) {
+  HttpServer server({}, [] { return std::nullopt; });
+  server.Route("/api/x", [](const HttpRequest&) { return HttpResponse{200, "text/plain", "x"}; });
+  server.RequireBasicAuth({{"prometheus", kHashCost4}});
+  std::string error;
+  ASSERT_TRUE(server.Start("127.0.0.1:0", &error)) << error;
+  for (const char* path : {"/metrics", "/healthz", "/readyz", "/api/x", "/nope"}) {
+    EXPECT_EQ(Get(server.port(), path), "401 unauthorized\n") << path;
+    EXPECT_EQ(Get(server.port(), path, kWrongPassword), "401 unauthorized\n") << path;
+    EXPECT_EQ(Get(server.port(), path, kUnknownUser), "401 unauthorized\n") << path;
+  }
+  EXPECT_EQ(Get(server.port(), "/api/x", kRightPassword), "200 x");
+  EXPECT_EQ(Get(server.port(), "/nope", kRightPassword).substr(0, 3), "404");
+  const std::string m = Get(server.port(), "/metrics", kRightPassword);
+  EXPECT_NE(m.find("adwatch_http_rejected_requests_total{reason=\"unauthorized\"} 15\n"),
+            std::string::npos)
+      << m;
+}
+
+// 200 connections that never send a byte, and clients hammering wrong passwords (bcrypt cost
+// 10), while a scraper with the right password scrapes every 100 ms: every scrape succeeds and
+// none waits long. Runtime ~6 s.
+TEST(HttpServerTest, IdleConnectionsAndWrongPasswordsDoNotStarveScrapes) {
+  HttpServer server({}, [] { return std::nullopt; });
+  server.RequireBasicAuth({{"prometheus", kHashCost10}});
+  std::string error;
+  ASSERT_TRUE(server.Start("127.0.0.1:0", &error)) << error;
+  const int port = server.port();
+  ASSERT_EQ(Get(port, "/metrics", kRightPassword).substr(0, 3), "200");  // verified once
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> wrong_attempts{0};
+  std::vector<std::thread> attackers;
+  attackers.emplace_back([&] {  // keeps 200 idle connections open, reopening dropped ones
+    std::vector<int> idle;
+    while (!stop) {
+      while (idle.size() < 200) {
+        const int fd = Connect(port);
+        if (fd < 0) break;
+        idle.push_back(fd);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      // Replace the ones the server has timed out (readable: EOF).
+      for (auto& fd : idle) {
+        char c;
+        if (::recv(fd, &c, 1, MSG_DONTWAIT) == 0) {
+          ::close(fd);
+          fd = -1;
+        }
+      }
+      std::erase(idle, -1);
+    }
+    for (const int fd : idle) ::close(fd);
+  });
+  for (int i = 0; i < 4; ++i) {
+    attackers.emplace_back([&] {
+      while (!stop) {
+        Get(port, "/metrics", kWrongPassword);
+        ++wrong_attempts;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the flood is on
+
+  std::vector<double> latencies_ms;
+  int ok = 0;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < end) {
+    const auto start = std::chrono::steady_clock::now();
+    ok += Get(port, "/metrics", kRightPassword).substr(0, 3) == "200" ? 1 : 0;
+    latencies_ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  stop = true;
+  for (auto& t : attackers) t.join();
+
+  std::sort(latencies_ms.begin(), latencies_ms.end());
+  const double p50 = latencies_ms[latencies_ms.size() / 2];
+  const double max = latencies_ms.back();
+  std::printf("scrapes %zu ok %d p50 %.1f ms max %.1f ms; wrong-password attempts %d\n",
+              latencies_ms.size(), ok, p50, max, wrong_attempts.load());
+  EXPECT_EQ(ok, static_cast<int>(latencies_ms.size()));
+  EXPECT_GT(latencies_ms.size(), 20u);
+  EXPECT_LT(max, 2000.0);  // well within Prometheus' default 10 s scrape timeout
+  EXPECT_GT(wrong_attempts.load(), 10);
 }
 
 }  // namespace
