@@ -12,8 +12,8 @@ bool ConstantTimeEqual(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   unsigned char diff = 0;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    diff = static_cast<unsigned char>(diff | (static_cast<unsigned char>(a[i]) ^
-                                              static_cast<unsigned char>(b[i])));
+    diff = static_cast<unsigned char>(
+        diff | (static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i])));
   }
   return diff == 0;
 }
@@ -47,8 +47,7 @@ bool DecodeBase64(std::string_view in, std::string* out) {
   return bits < 6;  // one leftover character cannot encode a byte
 }
 
-BasicAuth::BasicAuth(Users users)
-    : users_(std::move(users)) {}
+BasicAuth::BasicAuth(Users users) : users_(std::move(users)) {}
 
 BasicAuth::Result BasicAuth::Check(std::string_view authorization) {
   constexpr std::string_view kBasic = "Basic ";
@@ -67,7 +66,8 @@ BasicAuth::Result BasicAuth::Check(std::string_view authorization) {
   {
     std::lock_guard lock(mu_);
     const auto seen = verified_.find(user);
-    if (it != users_.end() && seen != verified_.end() && ConstantTimeEqual(seen->second, password)) {
+    if (it != users_.end() && seen != verified_.end() &&
+        ConstantTimeEqual(seen->second, password)) {
       return Result::kAllowed;
     }
   }

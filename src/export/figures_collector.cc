@@ -148,8 +148,7 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
     }
   }
   {
-    FamilyBuilder events("adwatch_events_total", "Input messages by outcome",
-                         MetricType::Counter);
+    FamilyBuilder events("adwatch_events_total", "Input messages by outcome", MetricType::Counter);
     for (int o = 0; o < kOutcomeCount; ++o) {
       events.Add({{"outcome", std::string(kOutcomeNames[o])}},
                  static_cast<double>(f.outcomes[static_cast<std::size_t>(o)]));
