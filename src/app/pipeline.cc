@@ -27,8 +27,8 @@ void Pipeline::ConfigEnricher::Enrich(std::string_view registry, const AdContent
 Pipeline::Pipeline(const Config& config, const Clock& clock)
     : config_(config),
       clock_(clock),
-      decoder_(MakeDecoder(config.kafka.format, DecoderOptions{config.limits, config.currency},
-                           clock)),
+      decoder_(
+          MakeDecoder(config.kafka.format, DecoderOptions{config.limits, config.currency}, clock)),
       enricher_(config_),
       state_(StateOptions::FromConfig(config_)),
       collector_(std::make_shared<FiguresCollector>(config_, [this] { return Snapshot(); })) {}
@@ -58,8 +58,8 @@ std::string Pipeline::StateFingerprint(const Config& config) {
   text += "|g:" + std::to_string(config.grace_seconds);
   text += "|c:" + config.currency.reporting;
   for (const auto& [code, rate] : config.currency.conversion) {
-    text += "," + code + "=" + std::to_string(rate.numerator) + "/" +
-            std::to_string(rate.denominator);
+    text +=
+        "," + code + "=" + std::to_string(rate.numerator) + "/" + std::to_string(rate.denominator);
   }
   char hex[32];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(Fnv1a(text)));
@@ -76,6 +76,11 @@ Outcome Pipeline::Process(const InputRecord& record) {
       state_.RecordReject(record.partition, rejection->reason);
     } else {
       outcome = state_.Apply(record.partition, std::get<Message>(decoded), enricher_);
+      if (outcome == Outcome::kRejected) {  // the only rejection after decoding
+        decoded = Rejection{RejectReason::kTooManyAds,
+                            "partition already tracks limits.max_ads_per_partition ads"};
+        rejection = std::get_if<Rejection>(&decoded);
+      }
     }
     next_offset_[record.partition] = record.offset + 1;
   }
@@ -108,8 +113,7 @@ bool Pipeline::OpenStore(const std::string& dir, StateStore::OpenMode mode, std:
   return store_ != nullptr;
 }
 
-std::optional<std::int64_t> Pipeline::RestorePartition(std::int32_t partition,
-                                                       std::string* error) {
+std::optional<std::int64_t> Pipeline::RestorePartition(std::int32_t partition, std::string* error) {
   if (!store_) return std::nullopt;
   const auto snapshot = store_->Load(config_.kafka.topic, partition, error);
   if (!snapshot) return std::nullopt;
@@ -168,7 +172,8 @@ bool Pipeline::Checkpoint(std::string* error, std::optional<std::int32_t> only) 
   for (const PartitionDelta& d : deltas) {
     persisted_offset_[d.partition] = d.next_offset;
     bytes += static_cast<std::int64_t>(d.meta.size());
-    for (const auto& [key, record] : d.ads) bytes += static_cast<std::int64_t>(key.size() + record.size());
+    for (const auto& [key, record] : d.ads)
+      bytes += static_cast<std::int64_t>(key.size() + record.size());
     for (const std::string& inc : d.increments) bytes += static_cast<std::int64_t>(inc.size());
     metrics_.persisted_offset().Set(config_.kafka.topic, d.partition,
                                     static_cast<double>(d.next_offset));

@@ -785,22 +785,24 @@ void ParseLimits(Parser& p, const YAML::Node& node, LimitsConfig& limits) {
       }
     }
   };
-  p.ForEach(
-      node, "limits",
-      {"max_message_bytes", "max_depth", "max_string_bytes", "max_array_items", "future_tolerance"},
-      [&](const std::string& key, const YAML::Node& v, const std::string& path) {
-        if (key == "max_message_bytes") {
-          positive(v, path, std::int64_t{1} << 30, &limits.max_message_bytes);
-        } else if (key == "max_depth") {
-          positive(v, path, 10000, &limits.max_depth);
-        } else if (key == "max_string_bytes") {
-          positive(v, path, std::int64_t{1} << 30, &limits.max_string_bytes);
-        } else if (key == "max_array_items") {
-          positive(v, path, std::int64_t{1} << 24, &limits.max_array_items);
-        } else if (auto d = p.Duration(v, path, /*allow_zero=*/true)) {
-          limits.future_tolerance_seconds = *d;
-        }
-      });
+  p.ForEach(node, "limits",
+            {"max_message_bytes", "max_depth", "max_string_bytes", "max_array_items",
+             "max_ads_per_partition", "future_tolerance"},
+            [&](const std::string& key, const YAML::Node& v, const std::string& path) {
+              if (key == "max_message_bytes") {
+                positive(v, path, std::int64_t{1} << 30, &limits.max_message_bytes);
+              } else if (key == "max_depth") {
+                positive(v, path, 10000, &limits.max_depth);
+              } else if (key == "max_string_bytes") {
+                positive(v, path, std::int64_t{1} << 30, &limits.max_string_bytes);
+              } else if (key == "max_array_items") {
+                positive(v, path, std::int64_t{1} << 24, &limits.max_array_items);
+              } else if (key == "max_ads_per_partition") {
+                positive(v, path, std::int64_t{1} << 40, &limits.max_ads_per_partition);
+              } else if (auto d = p.Duration(v, path, /*allow_zero=*/true)) {
+                limits.future_tolerance_seconds = *d;
+              }
+            });
 }
 
 // The exporter-toolkit web-config file: `basic_auth_users: {name: bcrypt hash}`. Other keys

@@ -86,8 +86,10 @@ struct CurrencyConfig {
 struct LimitsConfig {
   std::size_t max_message_bytes = 1 << 20;
   int max_depth = 32;
-  std::size_t max_string_bytes = 64 * 1024;       // any one string: ids, names, one body text
-  std::size_t max_array_items = 1024;             // any one array: bodies, titles, bylines, regions
+  std::size_t max_string_bytes = 64 * 1024;  // any one string: ids, names, one body text
+  std::size_t max_array_items = 1024;        // any one array: bodies, titles, bylines, regions
+  /// Ads tracked per partition (~300 bytes each); a new ad beyond is rejected (too_many_ads).
+  std::size_t max_ads_per_partition = 1'000'000;
   EpochSeconds future_tolerance_seconds = 86400;  // observed_at beyond now + this: rejected
 };
 

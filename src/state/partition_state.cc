@@ -13,6 +13,7 @@ StateOptions StateOptions::FromConfig(const Config& config) {
   o.windows = config.windows;
   o.grace_seconds = config.grace_seconds;
   o.regulated_period = config.regulated_period;
+  o.max_ads = config.limits.max_ads_per_partition;
   return o;
 }
 
@@ -57,6 +58,10 @@ Outcome PartitionState::ApplyObservation(const Observation& obs, const Enricher&
     if (obs.status == AdStatus::kNotFound) {  // nothing known to change
       Count(Outcome::kApplied);
       return Outcome::kApplied;
+    }
+    if (ads_.size() >= options_->max_ads) {  // memory stays bounded; the new ad is refused
+      RecordReject(RejectReason::kTooManyAds);
+      return Outcome::kRejected;
     }
     AdRecord record;
     enricher.Enrich(obs.registry, obs.content, &record.entity, &record.themes);
@@ -301,8 +306,10 @@ bool PartitionState::DecodeMeta(std::string_view bytes) {
   for (std::int64_t& c : corrections_) c = in.I64();
   if (in.U64() != kOutcomeCount) return false;
   for (std::int64_t& n : outcomes_) n = in.I64();
-  if (in.U64() != kRejectReasonCount) return false;
-  for (std::int64_t& n : rejects_) n = in.I64();
+  // Reasons are only ever appended: state written before a new one has fewer counts.
+  const std::uint64_t reasons = in.U64();
+  if (reasons > kRejectReasonCount) return false;
+  for (std::uint64_t r = 0; r < reasons; ++r) rejects_[r] = in.I64();
   registries_.clear();
   for (std::uint64_t n = in.U64(); in.ok() && n > 0; --n) registries_.push_back(in.Str());
   scopes_.clear();
@@ -347,11 +354,10 @@ std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* opti
   for (const auto& [key, bytes] : snapshot.ads) {
     AdRecord ad;
     const bool decoded = DecodeAd(bytes, &ad);
-    const bool entity_ok =
-        ad.entity == kUnattributed || Index(ad.entity) < options->entity_count;
+    const bool entity_ok = ad.entity == kUnattributed || Index(ad.entity) < options->entity_count;
     const bool themes_ok = options->theme_count >= 64 || (ad.themes >> options->theme_count) == 0;
-    if (!decoded || !entity_ok || !themes_ok ||
-        ad.registry >= state->registries_.size() || ad.scope >= state->scopes_.size()) {
+    if (!decoded || !entity_ok || !themes_ok || ad.registry >= state->registries_.size() ||
+        ad.scope >= state->scopes_.size()) {
       *error = "ad record " + key + " does not decode";
       return nullptr;
     }
