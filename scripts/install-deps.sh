@@ -3,10 +3,10 @@
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
-  librdkafka-dev rapidjson-dev prometheus-cpp-dev libcivetweb-dev
+  librdkafka-dev rapidjson-dev prometheus-cpp-dev libcrypt-dev
   libprotobuf-dev protobuf-compiler libyaml-cpp-dev libhyperscan-dev libcli11-dev libsqlite3-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  kcat prometheus clang-format clang-tidy
+  kcat prometheus clang-format clang-tidy clang-14 libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

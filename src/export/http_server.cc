@@ -220,9 +220,19 @@ class HttpServer::Runtime {
   }
 
   void AcceptAll() {
+    bool freed = false;
     while (true) {
       const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) return;  // EAGAIN, or out of descriptors: retried on the next event
+      if (fd < 0) {
+        // Out of descriptors: make room once by dropping the oldest unfinished request (else
+        // the listening socket would stay readable and the loop spin).
+        if ((errno == EMFILE || errno == ENFILE) && !freed && !conns_.empty()) {
+          DropOldestUnfinished();
+          freed = true;
+          continue;
+        }
+        return;
+      }
       if (conns_.size() >= kMaxConnections) DropOldestUnfinished();
       if (!Watch(fd, EPOLLIN, EPOLL_CTL_ADD)) {
         ::close(fd);

@@ -51,7 +51,7 @@ class HttpServer {
   static constexpr int kRequestTimeoutMs = 2000;
   static constexpr int kWriteTimeoutMs = 10000;
   static constexpr std::size_t kMaxRequestBytes = 8192;
-  static constexpr std::size_t kMaxConnections = 1024;
+  static constexpr std::size_t kMaxConnections = 512;  // within the default 1024 descriptors
   static constexpr std::size_t kMaxQueued = 256;
 
   HttpServer(std::vector<std::shared_ptr<prometheus::Collectable>> collectables,

@@ -6,12 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <cstdio>
-#include <thread>
-#include <vector>
 
 #include "export/figures_collector.h"
 #include "export/pipeline_metrics.h"
@@ -117,9 +112,8 @@ TEST(HttpServerTest, ServesRegisteredRoutesWithTheirQueryAndOnlyForGet) {
   EXPECT_EQ(Get(server.port(), "/api/echo/more").substr(0, 3), "404");
 }
 
-// prometheus:hunter2 with bcrypt cost 4 (fast tests) and cost 10 (what htpasswd -B makes).
+// prometheus:hunter2, bcrypt cost 4 (fast tests).
 constexpr const char* kHashCost4 = "$2b$04$Q40hoXhdEwlr1ZWS8jpamuwqtBQmYV2pcNYkTRemsU9JFXju2g/wu";
-constexpr const char* kHashCost10 = "$2b$10$vnAUZyTi1ftFrMDcZdZlnu1cu6UgUUQAC8YNCaBzp8iuFt0E7TQA6";
 constexpr const char* kRightPassword = "Authorization: Basic cHJvbWV0aGV1czpodW50ZXIy\r\n";
 constexpr const char* kWrongPassword = "Authorization: Basic cHJvbWV0aGV1czp3cm9uZw==\r\n";
 constexpr const char* kUnknownUser = "Authorization: Basic bWFsbG9yeTpodW50ZXIy\r\n";
@@ -161,76 +155,6 @@ TEST(HttpServerTest, BasicAuthCoversEveryPath) {
   EXPECT_NE(m.find("adwatch_http_rejected_requests_total{reason=\"unauthorized\"} 15\n"),
             std::string::npos)
       << m;
-}
-
-// 200 connections that never send a byte, and clients hammering wrong passwords (bcrypt cost
-// 10), while a scraper with the right password scrapes every 100 ms: every scrape succeeds and
-// none waits long. Runtime ~6 s.
-TEST(HttpServerTest, IdleConnectionsAndWrongPasswordsDoNotStarveScrapes) {
-  HttpServer server({}, [] { return std::nullopt; });
-  server.RequireBasicAuth({{"prometheus", kHashCost10}});
-  std::string error;
-  ASSERT_TRUE(server.Start("127.0.0.1:0", &error)) << error;
-  const int port = server.port();
-  ASSERT_EQ(Get(port, "/metrics", kRightPassword).substr(0, 3), "200");  // verified once
-
-  std::atomic<bool> stop{false};
-  std::atomic<int> wrong_attempts{0};
-  std::vector<std::thread> attackers;
-  attackers.emplace_back([&] {  // keeps 200 idle connections open, reopening dropped ones
-    std::vector<int> idle;
-    while (!stop) {
-      while (idle.size() < 200) {
-        const int fd = Connect(port);
-        if (fd < 0) break;
-        idle.push_back(fd);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      // Replace the ones the server has timed out (readable: EOF).
-      for (auto& fd : idle) {
-        char c;
-        if (::recv(fd, &c, 1, MSG_DONTWAIT) == 0) {
-          ::close(fd);
-          fd = -1;
-        }
-      }
-      std::erase(idle, -1);
-    }
-    for (const int fd : idle) ::close(fd);
-  });
-  for (int i = 0; i < 4; ++i) {
-    attackers.emplace_back([&] {
-      while (!stop) {
-        Get(port, "/metrics", kWrongPassword);
-        ++wrong_attempts;
-      }
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the flood is on
-
-  std::vector<double> latencies_ms;
-  int ok = 0;
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (std::chrono::steady_clock::now() < end) {
-    const auto start = std::chrono::steady_clock::now();
-    ok += Get(port, "/metrics", kRightPassword).substr(0, 3) == "200" ? 1 : 0;
-    latencies_ms.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-            .count());
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  stop = true;
-  for (auto& t : attackers) t.join();
-
-  std::sort(latencies_ms.begin(), latencies_ms.end());
-  const double p50 = latencies_ms[latencies_ms.size() / 2];
-  const double max = latencies_ms.back();
-  std::printf("scrapes %zu ok %d p50 %.1f ms max %.1f ms; wrong-password attempts %d\n",
-              latencies_ms.size(), ok, p50, max, wrong_attempts.load());
-  EXPECT_EQ(ok, static_cast<int>(latencies_ms.size()));
-  EXPECT_GT(latencies_ms.size(), 20u);
-  EXPECT_LT(max, 2000.0);  // well within Prometheus' default 10 s scrape timeout
-  EXPECT_GT(wrong_attempts.load(), 10);
 }
 
 }  // namespace

@@ -1,0 +1,262 @@
+// Hostile input and hostile clients (docs/SECURITY.md): advertiser names built to break the
+// exposition format can neither inject label values nor multiply series, a flood of new ad ids
+// keeps memory bounded, and idle connections plus wrong passwords do not starve scrapes while
+// the pipeline ingests from Kafka at full speed.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "app/monitor.h"
+#include "app/pipeline.h"
+#include "export/http_server.h"
+#include "figures_check.h"
+#include "source/embedded_kafka.h"
+#include "source/replay.h"
+#include "stream_generator.h"
+#include "test_support.h"
+
+namespace adwatch {
+namespace {
+
+using Clock_ = std::chrono::steady_clock;
+
+// Every (label, value) pair of a scrape's samples, from the parsed sample keys.
+std::map<std::string, std::set<std::string>> LabelValues(const testing::Samples& samples) {
+  std::map<std::string, std::set<std::string>> out;
+  const std::regex pair(R"re(([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)")re");
+  for (const auto& [key, value] : samples) {
+    const std::size_t brace = key.find('{');
+    if (brace == std::string::npos) continue;
+    const std::string labels = key.substr(brace);
+    for (auto it = std::sregex_iterator(labels.begin(), labels.end(), pair);
+         it != std::sregex_iterator(); ++it) {
+      out[(*it)[1]].insert((*it)[2]);
+    }
+  }
+  return out;
+}
+
+// A Meta or Google observation whose advertiser name and page name are `name` (JSON text, may
+// hold escapes), for a new ad id each time.
+std::string HostileObservation(int i, const std::string& name) {
+  const std::string id = std::to_string(i);
+  if (i % 2 == 0) {
+    return R"({"registry":"meta","observed_at":"2019-12-09T06:00:00Z","ad":{"id":"m)" + id +
+           R"(","page_id":"p)" + id + R"(","page_name":")" + name + R"(","bylines":")" + name +
+           R"(","ad_creative_bodies":[")" + name +
+           R"("],"spend":{"lower_bound":"100","upper_bound":"199"}}})";
+  }
+  return R"({"registry":"google","observed_at":"2019-12-09T06:00:00Z","ad":{"Ad_ID":"g)" + id +
+         R"(","Advertiser_ID":"AR)" + id + R"(","Advertiser_Name":")" + name +
+         R"(","Spend_Range_Min_GBP":"100","Spend_Range_Max_GBP":"1000"}})";
+}
+
+// 100,000 ads, each with a distinct advertiser name full of exposition-format metacharacters
+// (quotes, newlines, `}`, `=`, `#`, NUL and control escapes, lone surrogates, raw invalid UTF-8).
+// Every label value exported is a configured name or a fixed enum; series stop growing; promtool
+// accepts the scrape; the per-partition ad cap holds memory. Runtime ~10 s under ASan.
+TEST(Security, HostileAdvertiserNamesCannotInjectLabelsOrGrowSeries) {
+  Config config = DefaultConfig();
+  config.limits.max_ads_per_partition = 5000;
+  const SystemClock clock;
+  Pipeline pipeline(config, clock);
+  HttpServer server({pipeline.metrics().registry(), pipeline.collector()},
+                    [] { return std::nullopt; });
+  const std::vector<std::string> suffixes = {
+      R"(\"} 1e9\nadwatch_spend_gbp{party=\"Labour\",bound=\"lower\"} 666)",
+      R"(\n# TYPE adwatch_spend_gbp counter)",
+      R"(}{\u0000\u0001\r\t=,\\)",
+      R"(\ud800 lone surrogate)",
+      "\xff\xfe raw invalid UTF-8",
+      R"(Labour Party\u2028)",
+  };
+  constexpr int kMessages = 100'000;
+  constexpr int kPartitions = 4;
+  std::size_t series_after_first_thousand = 0;
+  for (int i = 0; i < kMessages; ++i) {
+    const std::string value = HostileObservation(
+        i, "zzflood" + std::to_string(i) + suffixes[static_cast<std::size_t>(i) % suffixes.size()]);
+    pipeline.Process(InputRecord{config.kafka.topic, i % kPartitions, i / kPartitions, "k", value});
+    if (i == 999)
+      series_after_first_thousand = testing::ParseMetrics(server.RenderMetrics()).size();
+  }
+  const std::string text = server.RenderMetrics();
+  std::string promtool;
+  EXPECT_EQ(testing::PromtoolCheckMetrics(text, &promtool), 0) << promtool;
+  EXPECT_EQ(text.find("zzflood"), std::string::npos);
+
+  // The oracle: label values come only from the config and fixed enums.
+  const testing::Samples samples = testing::ParseMetrics(text);
+  const auto labels = LabelValues(samples);
+  std::set<std::string> parties = {"unattributed"};
+  for (const auto& e : config.entities) parties.insert(e.name);
+  std::set<std::string> themes = {"none"};
+  for (const auto& t : config.themes) themes.insert(t.name);
+  std::set<std::string> windows;
+  for (const auto& w : config.windows) windows.insert(w.name);
+  const std::map<std::string, std::set<std::string>> allowed = {
+      {"party", parties},
+      {"theme", themes},
+      {"window", windows},
+      {"bound", {"lower", "upper", "mid"}},
+      {"registry", {"meta", "google"}},
+      {"type", {"party", "non_party_campaigner", "candidate", "government", "other"}},
+  };
+  for (const auto& [label, values] : labels) {
+    const auto it = allowed.find(label);
+    if (it == allowed.end()) {  // fixed enums (reason, outcome, ...): short identifiers
+      for (const auto& v : values) {
+        EXPECT_TRUE(std::regex_match(v, std::regex("[a-z0-9_.:-]{1,32}"))) << label << "=" << v;
+      }
+      continue;
+    }
+    for (const auto& v : values) EXPECT_EQ(it->second.count(v), 1u) << label << "=" << v;
+  }
+  // Series are bounded by the config, not the input: none appeared after the first 1,000 ads.
+  EXPECT_EQ(samples.size(), series_after_first_thousand);
+  const std::size_t cap = parties.size() * themes.size() * windows.size() * 3 * 4;
+  EXPECT_LT(samples.size(), cap);
+
+  // Memory: at most max_ads_per_partition ads per partition; the rest are counted.
+  EXPECT_LE(pipeline.ad_count(), std::size_t{5000} * kPartitions);
+  const Figures f = pipeline.Snapshot();
+  EXPECT_GT(f.rejects[static_cast<int>(RejectReason::kTooManyAds)], 0);
+  std::int64_t handled = 0;
+  for (const std::int64_t n : f.outcomes) handled += n;
+  EXPECT_EQ(handled, kMessages);
+  std::printf("series %zu (cap %zu); ads tracked %zu; too_many_ads %lld; bad_encoding %lld\n",
+              samples.size(), cap, pipeline.ad_count(),
+              static_cast<long long>(f.rejects[static_cast<int>(RejectReason::kTooManyAds)]),
+              static_cast<long long>(f.rejects[static_cast<int>(RejectReason::kBadEncoding)]));
+}
+
+// prometheus:hunter2 at bcrypt cost 10 (what `htpasswd -nBC 10` makes).
+constexpr const char* kHash = "$2b$10$vnAUZyTi1ftFrMDcZdZlnu1cu6UgUUQAC8YNCaBzp8iuFt0E7TQA6";
+constexpr const char* kRightPassword = "Authorization: Basic cHJvbWV0aGV1czpodW50ZXIy\r\n";
+constexpr const char* kWrongPassword = "Authorization: Basic cHJvbWV0aGV1czp3cm9uZw==\r\n";
+
+// 200 connections that never send a byte (reopened as the listener drops them) and clients
+// hammering wrong passwords, while the monitor consumes a pre-filled topic as fast as it can and
+// a scraper with the right password scrapes every 100 ms. Every scrape succeeds quickly and the
+// figures at the end still equal the oracle. Runtime ~15 s under ASan.
+TEST(Security, IdleConnectionsAndWrongPasswordsDoNotStarveScrapesDuringIngestion) {
+  constexpr const char* kTopic = "adwatch.observations";
+  std::string error;
+  auto kafka = EmbeddedKafka::Start({1, 4, {kTopic}}, &error);
+  ASSERT_TRUE(kafka) << error;
+  Config config = DefaultConfig();
+  config.kafka.brokers = kafka->bootstrap();
+  config.kafka.group = "security-" + std::to_string(::getpid());
+  config.listen = "127.0.0.1:0";
+  config.web.basic_auth_users = {{"prometheus", kHash}};
+
+  testing::StreamOptions so;
+  so.ads = 3000;
+  const auto messages = testing::GenerateStream(config, so);
+  const auto expected = testing::ComputeExpected(config, messages);
+  ReplayOptions ro;
+  ro.brokers = kafka->bootstrap();
+  ro.topic = kTopic;
+  auto replayer = Replayer::Create(ro, &error);
+  ASSERT_TRUE(replayer) << error;
+  double produced = 0;
+  for (const auto& m : messages) {
+    ASSERT_TRUE(replayer->Send(m.value));
+    produced += m.crawl_end ? replayer->partitions() : 1;
+  }
+  ASSERT_TRUE(replayer->Flush(60000));
+
+  SystemClock clock;
+  Monitor monitor(config, clock);
+  ASSERT_TRUE(monitor.Start(&error)) << error;
+  const int port = monitor.port();
+  std::atomic<bool> stop{false};
+  std::atomic<int> wrong_attempts{0};
+  std::vector<std::thread> attackers;
+  attackers.emplace_back([&] {
+    std::vector<int> idle;
+    while (!stop) {
+      while (idle.size() < 200) {
+        const int fd = testing::ConnectLoopback(port);
+        if (fd < 0) break;
+        idle.push_back(fd);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      for (int& fd : idle) {  // replace the ones the listener timed out
+        char c;
+        if (::recv(fd, &c, 1, MSG_DONTWAIT) == 0) {
+          ::close(fd);
+          fd = -1;
+        }
+      }
+      std::erase(idle, -1);
+    }
+    for (const int fd : idle) ::close(fd);
+  });
+  for (int i = 0; i < 4; ++i) {
+    attackers.emplace_back([&] {
+      while (!stop) {
+        testing::HttpGet(port, "/metrics", kWrongPassword);
+        ++wrong_attempts;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the attack is on
+
+  const auto handled = [&] {
+    double n = 0;
+    for (const std::int64_t c : monitor.pipeline().Snapshot().outcomes) {
+      n += static_cast<double>(c);
+    }
+    return n;
+  };
+  const auto start = Clock_::now();
+  std::thread run([&] { monitor.Run(stop); });
+  std::vector<double> latencies_ms;
+  int ok = 0;
+  double done_at = 0;
+  while (Clock_::now() - start < std::chrono::seconds(120)) {
+    const auto t0 = Clock_::now();
+    ok += testing::HttpGet(port, "/metrics", kRightPassword).status == 200 ? 1 : 0;
+    latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock_::now() - t0).count());
+    if (handled() >= produced) {
+      done_at = std::chrono::duration<double>(Clock_::now() - start).count();
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const testing::HttpResponse last = testing::HttpGet(port, "/metrics", kRightPassword);
+  stop = true;
+  run.join();
+  for (auto& t : attackers) t.join();
+
+  ASSERT_GT(done_at, 0) << "not every message was consumed";
+  std::sort(latencies_ms.begin(), latencies_ms.end());
+  const double p50 = latencies_ms[latencies_ms.size() / 2];
+  const double p99 = latencies_ms[latencies_ms.size() * 99 / 100];
+  std::printf(
+      "ingested %.0f messages in %.2f s (%.0f msgs/s) under attack; scrapes %zu ok %d, latency "
+      "p50 %.1f ms p99 %.1f ms max %.1f ms; wrong-password requests %d\n",
+      produced, done_at, produced / done_at, latencies_ms.size(), ok, p50, p99, latencies_ms.back(),
+      wrong_attempts.load());
+  EXPECT_EQ(ok, static_cast<int>(latencies_ms.size()));
+  EXPECT_LT(latencies_ms.back(), 2000.0);  // well inside Prometheus' default 10 s timeout
+  EXPECT_GT(wrong_attempts.load(), 10);
+  ASSERT_EQ(last.status, 200);
+  const testing::Samples s = testing::ParseMetrics(last.body);
+  testing::ExpectFiguresEqualOracle(config, s, expected);
+  EXPECT_GT(s.at(testing::SampleKey("adwatch_http_rejected_requests_total",
+                                    {{"reason", "unauthorized"}})),
+            0);
+}
+
+}  // namespace
+}  // namespace adwatch
