@@ -2,6 +2,7 @@
 
 #include <crypt.h>
 
+#include <chrono>
 #include <memory>
 
 namespace adwatch {
@@ -71,13 +72,20 @@ BasicAuth::Result BasicAuth::Check(std::string_view authorization) {
       return Result::kAllowed;
     }
   }
-  if (hashing_.fetch_add(1) >= kMaxConcurrentHashes) {
-    hashing_.fetch_sub(1);
-    return Result::kBusy;
+  std::unique_lock hash_lock(hash_mu_, std::try_to_lock);
+  if (!hash_lock.owns_lock()) return Result::kBusy;
+  const std::int64_t second = std::chrono::duration_cast<std::chrono::seconds>(
+                                  std::chrono::steady_clock::now().time_since_epoch())
+                                  .count();
+  if (second != budget_second_) {
+    budget_second_ = second;
+    budget_used_ = 0;
   }
+  if (budget_used_ >= kHashesPerSecond) return Result::kBusy;
+  ++budget_used_;
   // An unknown user costs a bcrypt run too (against the first user's hash, same cost).
   const bool ok = Verify(password, it != users_.end() ? it->second : users_.begin()->second);
-  hashing_.fetch_sub(1);
+  hash_lock.unlock();
   if (!ok || it == users_.end()) return Result::kDenied;
   std::lock_guard lock(mu_);
   verified_[user] = password;

@@ -138,6 +138,19 @@ TEST(BasicAuthTest, DecodesBase64AndChecksBcrypt) {
   EXPECT_EQ(auth.Check("Basic bm9jb2xvbg=="), BasicAuth::Result::kDenied);  // "nocolon"
 }
 
+// Wrong passwords beyond kHashesPerSecond are turned away without a bcrypt run (503); a
+// password already verified still gets in.
+TEST(BasicAuthTest, PasswordChecksAreRateLimited) {
+  BasicAuth auth(BasicAuth::Users{{"prometheus", kHashCost4}});
+  EXPECT_EQ(auth.Check("Basic cHJvbWV0aGV1czpodW50ZXIy"), BasicAuth::Result::kAllowed);
+  int busy = 0;
+  for (int i = 0; i < 3 * BasicAuth::kHashesPerSecond; ++i) {
+    busy += auth.Check("Basic cHJvbWV0aGV1czp3cm9uZw==") == BasicAuth::Result::kBusy ? 1 : 0;
+  }
+  EXPECT_GE(busy, BasicAuth::kHashesPerSecond);  // at most two seconds' budgets were spent
+  EXPECT_EQ(auth.Check("Basic cHJvbWV0aGV1czpodW50ZXIy"), BasicAuth::Result::kAllowed);
+}
+
 TEST(HttpServerTest, BasicAuthCoversEveryPath) {
   HttpServer server({}, [] { return std::nullopt; });
   server.Route("/api/x", [](const HttpRequest&) { return HttpResponse{200, "text/plain", "x"}; });
@@ -146,13 +159,15 @@ TEST(HttpServerTest, BasicAuthCoversEveryPath) {
   ASSERT_TRUE(server.Start("127.0.0.1:0", &error)) << error;
   for (const char* path : {"/metrics", "/healthz", "/readyz", "/api/x", "/nope"}) {
     EXPECT_EQ(Get(server.port(), path), "401 unauthorized\n") << path;
-    EXPECT_EQ(Get(server.port(), path, kWrongPassword), "401 unauthorized\n") << path;
-    EXPECT_EQ(Get(server.port(), path, kUnknownUser), "401 unauthorized\n") << path;
+    EXPECT_EQ(Get(server.port(), path, "Authorization: Basic !!!\r\n"), "401 unauthorized\n")
+        << path;
   }
+  EXPECT_EQ(Get(server.port(), "/metrics", kWrongPassword), "401 unauthorized\n");
+  EXPECT_EQ(Get(server.port(), "/api/x", kUnknownUser), "401 unauthorized\n");
   EXPECT_EQ(Get(server.port(), "/api/x", kRightPassword), "200 x");
   EXPECT_EQ(Get(server.port(), "/nope", kRightPassword).substr(0, 3), "404");
   const std::string m = Get(server.port(), "/metrics", kRightPassword);
-  EXPECT_NE(m.find("adwatch_http_rejected_requests_total{reason=\"unauthorized\"} 15\n"),
+  EXPECT_NE(m.find("adwatch_http_rejected_requests_total{reason=\"unauthorized\"} 12\n"),
             std::string::npos)
       << m;
 }
