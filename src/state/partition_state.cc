@@ -158,6 +158,7 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
   }
   for (int o = 0; o < kOutcomeCount; ++o) f.outcomes[o] += outcomes_[o];
   for (int r = 0; r < kRejectReasonCount; ++r) f.rejects[r] += rejects_[r];
+  f.ads_tracked += static_cast<std::int64_t>(ads_.size());
   // Index registries of this partition into the snapshot once.
   // Create every registry entry first: Registry() may insert and move earlier entries.
   for (const std::string& name : registries_) f.Registry(name);

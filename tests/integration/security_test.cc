@@ -145,7 +145,8 @@ TEST(Security, HostileAdvertiserNamesCannotInjectLabelsOrGrowSeries) {
   EXPECT_LT(samples.size(), cap);
 
   // Memory: at most max_ads_per_partition ads per partition; the rest are counted.
-  EXPECT_LE(pipeline.ad_count(), std::size_t{5000} * kPartitions);
+  EXPECT_EQ(pipeline.ad_count(), std::size_t{5000} * kPartitions);
+  EXPECT_EQ(samples.at(testing::SampleKey("adwatch_ads_tracked", {})), 5000.0 * kPartitions);
   const Figures f = pipeline.Snapshot();
   EXPECT_GT(f.rejects[static_cast<int>(RejectReason::kTooManyAds)], 0);
   std::int64_t handled = 0;
