@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <optional>
 #include <set>
 #include <thread>
@@ -311,6 +313,36 @@ TEST(Security, IdleConnectionsAndWrongPasswordsDoNotStarveScrapesDuringIngestion
                 .at(testing::SampleKey("adwatch_http_rejected_requests_total",
                                        {{"reason", "unauthorized"}})),
             0);
+}
+
+// `adwatch run` with SASL credentials from a file and librdkafka's debug logs on (its config
+// dump, every connection attempt): the password appears nowhere in the process's output, and
+// the `started` line names the property with its value redacted. ~5 s.
+TEST(Security, SecretsNeverReachTheLogsOfARun) {
+  const std::string dir = ::testing::TempDir();
+  const std::string secret = dir + "/adwatch-security-password";
+  const std::string config = dir + "/adwatch-security.yaml";
+  std::ofstream(secret) << "Sup3r-S3cret-Kafka-Pa55\n";
+  std::ofstream(config) << "kafka:\n"
+                           "  brokers: 127.0.0.1:1\n"
+                           "  properties:\n"
+                           "    debug: all\n"
+                           "    security.protocol: SASL_PLAINTEXT\n"
+                           "    sasl.mechanisms: SCRAM-SHA-512\n"
+                           "    sasl.username: adwatch\n"
+                           "    sasl.password: ${file:"
+                        << secret << "}\nlisten: 127.0.0.1:0\n";
+  testing::Subprocess run({"run", "--config", config});
+  EXPECT_NE(run.WaitForLine("event=started", 30, true), "") << run.Stderr();
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // connection attempts, retries
+  run.Signal(SIGKILL);
+  run.Wait(10);
+  const std::string logs = run.Stdout() + run.Stderr();
+  EXPECT_NE(logs.find("sasl.password=[redacted]"), std::string::npos);
+  EXPECT_NE(logs.find("facility=CONF"), std::string::npos);  // librdkafka's config dump ran
+  EXPECT_EQ(logs.find("Sup3r-S3cret"), std::string::npos);
+  std::remove(secret.c_str());
+  std::remove(config.c_str());
 }
 
 }  // namespace
