@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "export/ads_api.h"
+#include "source/kafka_conf.h"
 
 namespace adwatch {
 
@@ -35,6 +36,7 @@ bool Monitor::Start(std::string* error) {
       [this] { return Incidents(); });
   live_page_->Install(*server_);
   live_page_->StartSampling(1000);
+  server_->RequireBasicAuth(config_.web.basic_auth_users);
   if (!server_->Start(config_.listen, error)) return false;
   if (!config_.kafka.dead_letter_topic.empty()) {
     dead_letter_ = DeadLetterProducer::Create(
@@ -56,6 +58,7 @@ bool Monitor::Start(std::string* error) {
       {{"brokers", config_.kafka.brokers},
        {"topic", config_.kafka.topic},
        {"group", config_.kafka.group},
+       {"kafka_properties", DescribeProperties(config_.kafka.properties)},
        {"state", config_.state_dir.empty() ? std::string("memory") : config_.state_dir},
        {"metrics", "http://" + config_.listen.substr(0, config_.listen.rfind(':')) + ":" +
                        std::to_string(server_->port()) + "/metrics"}});

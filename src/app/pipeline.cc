@@ -79,6 +79,11 @@ Outcome Pipeline::Process(const InputRecord& record) {
       state_.RecordReject(record.partition, rejection->reason);
     } else {
       outcome = state_.Apply(record.partition, std::get<Message>(decoded), enricher_);
+      if (outcome == Outcome::kRejected) {  // the only rejection after decoding
+        decoded = Rejection{RejectReason::kTooManyAds,
+                            "partition already tracks limits.max_ads_per_partition ads"};
+        rejection = std::get_if<Rejection>(&decoded);
+      }
     }
     next_offset_[record.partition] = record.offset + 1;
   }

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 #include <system_error>
+#include <type_traits>
 
 #include "core/ids.h"
 
@@ -134,6 +135,20 @@ std::optional<Rate> ParseRate(std::string_view s) {
   return rate;
 }
 
+// `$2a$`, `$2b$` or `$2y$`, a two-digit cost, `$`, 53 characters of bcrypt's base64.
+bool IsBcryptHash(std::string_view s) {
+  if (s.size() != 60 || s[0] != '$' || s[1] != '2' || s[3] != '$' || s[6] != '$') return false;
+  if (s[2] != 'a' && s[2] != 'b' && s[2] != 'y') return false;
+  if (s[4] < '0' || s[4] > '3' || s[5] < '0' || s[5] > '9') return false;
+  for (const char c : s.substr(7)) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+          c == '/')) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool IsCurrencyCode(std::string_view s) {
   if (s.size() != 3) return false;
   for (const char c : s) {
@@ -156,6 +171,15 @@ bool IsPrintable(std::string_view s) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
   }
   return true;
+}
+
+std::optional<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return text.str();
 }
 
 using KeyHandler =
@@ -233,6 +257,15 @@ class Parser {
       if (auto s = String(node[i], Index(path, i))) out.push_back(std::move(*s));
     }
     return out;
+  }
+
+  std::optional<bool> Bool(const YAML::Node& node, const std::string& path) {
+    auto s = Scalar(node, path);
+    if (!s) return std::nullopt;
+    if (*s == "true") return true;
+    if (*s == "false") return false;
+    Problem(node, path, "expected true or false, got " + Quote(*s));
+    return std::nullopt;
   }
 
   std::optional<std::int64_t> NonNegative(const YAML::Node& node, const std::string& path,
@@ -333,7 +366,7 @@ class Parser {
     return true;
   }
 
-  // Resolves every ${NAME} in `text` from the environment.
+  // Resolves every ${NAME} in `text` from the environment and every ${file:PATH} from a file.
   std::optional<std::string> Substitute(const YAML::Node& node, const std::string& path,
                                         const std::string& text) {
     if (text.find("${") == std::string::npos) return text;
@@ -353,6 +386,22 @@ class Parser {
         return std::nullopt;
       }
       const std::string name = text.substr(open + 2, close - open - 2);
+      if (name.rfind("file:", 0) == 0) {
+        // A secret kept in a file (Kubernetes/Docker secrets): its content, one trailing
+        // newline dropped. The content itself never appears in a problem.
+        const std::string file = name.substr(5);
+        auto content = file.empty() ? std::nullopt : ReadWholeFile(file);
+        if (!content) {
+          Problem(node, path, "cannot read secret file " + Quote(file));
+          ok = false;
+        } else {
+          if (!content->empty() && content->back() == '\n') content->pop_back();
+          if (!content->empty() && content->back() == '\r') content->pop_back();
+          out += *content;
+        }
+        pos = close + 1;
+        continue;
+      }
       bool valid = !name.empty();
       for (const char c : name) {
         valid = valid && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
@@ -386,9 +435,19 @@ constexpr std::string_view kReservedProperties[][2] = {
     {"enable.auto.offset.store", "adwatch stores offsets together with its state"},
 };
 
+// True when a librdkafka property turns off verification of the broker's certificate or name
+// (both are on by default in librdkafka 2.x).
+bool DisablesCertificateChecks(std::string_view name, std::string_view value) {
+  if (name == "enable.ssl.certificate.verification") return value == "false" || value == "0";
+  if (name == "ssl.endpoint.identification.algorithm") return value == "none";
+  return false;
+}
+
 void ParseKafka(Parser& p, const YAML::Node& node, KafkaConfig& kafka) {
+  std::vector<std::pair<int, std::string>> insecure;  // line, key
   p.ForEach(node, "kafka",
-            {"brokers", "group", "topic", "format", "dead_letter_topic", "properties"},
+            {"brokers", "group", "topic", "format", "dead_letter_topic", "properties",
+             "allow_insecure_tls"},
             [&](const std::string& key, const YAML::Node& v, const std::string& path) {
               if (key == "brokers") {
                 if (v.IsSequence()) {
@@ -409,6 +468,8 @@ void ParseKafka(Parser& p, const YAML::Node& node, KafkaConfig& kafka) {
                 if (auto s = p.String(v, path)) kafka.group = *s;
               } else if (key == "topic") {
                 if (auto s = p.String(v, path)) kafka.topic = *s;
+              } else if (key == "allow_insecure_tls") {
+                if (auto b = p.Bool(v, path)) kafka.allow_insecure_tls = *b;
               } else if (key == "dead_letter_topic") {
                 if (auto s = p.String(v, path, /*allow_empty=*/true)) kafka.dead_letter_topic = *s;
               } else if (key == "format") {
@@ -442,10 +503,19 @@ void ParseKafka(Parser& p, const YAML::Node& node, KafkaConfig& kafka) {
                                   "use earliest");
                         return;
                       }
+                      if (DisablesCertificateChecks(name, *value)) {
+                        insecure.emplace_back(p.Line(pv), ppath);
+                      }
                       kafka.properties.emplace_back(name, *value);
                     });
               }
             });
+  if (kafka.allow_insecure_tls) return;
+  for (const auto& [line, path] : insecure) {
+    p.Problem(line, path,
+              "turns off broker certificate checks; set kafka.allow_insecure_tls: true if you "
+              "really mean it");
+  }
 }
 
 void ParseWindows(Parser& p, const YAML::Node& node, std::vector<WindowSpec>& windows) {
@@ -812,28 +882,77 @@ void ParseCurrency(Parser& p, const YAML::Node& node, CurrencyConfig& currency) 
 }
 
 void ParseLimits(Parser& p, const YAML::Node& node, LimitsConfig& limits) {
-  p.ForEach(node, "limits", {"max_message_bytes", "max_depth", "future_tolerance"},
+  const auto positive = [&p](const YAML::Node& v, const std::string& path, std::int64_t max,
+                             auto* out) {
+    if (auto n = p.NonNegative(v, path, max)) {
+      if (*n == 0) {
+        p.Problem(v, path, "must be positive");
+      } else {
+        *out = static_cast<std::remove_pointer_t<decltype(out)>>(*n);
+      }
+    }
+  };
+  p.ForEach(node, "limits",
+            {"max_message_bytes", "max_depth", "max_string_bytes", "max_array_items",
+             "max_ads_per_partition", "future_tolerance"},
             [&](const std::string& key, const YAML::Node& v, const std::string& path) {
               if (key == "max_message_bytes") {
-                if (auto n = p.NonNegative(v, path, std::int64_t{1} << 30)) {
-                  if (*n == 0) {
-                    p.Problem(v, path, "must be positive");
-                  } else {
-                    limits.max_message_bytes = static_cast<std::size_t>(*n);
-                  }
-                }
+                positive(v, path, std::int64_t{1} << 30, &limits.max_message_bytes);
               } else if (key == "max_depth") {
-                if (auto n = p.NonNegative(v, path, 10000)) {
-                  if (*n == 0) {
-                    p.Problem(v, path, "must be positive");
-                  } else {
-                    limits.max_depth = static_cast<int>(*n);
-                  }
-                }
+                positive(v, path, 10000, &limits.max_depth);
+              } else if (key == "max_string_bytes") {
+                positive(v, path, std::int64_t{1} << 30, &limits.max_string_bytes);
+              } else if (key == "max_array_items") {
+                positive(v, path, std::int64_t{1} << 24, &limits.max_array_items);
+              } else if (key == "max_ads_per_partition") {
+                positive(v, path, std::int64_t{1} << 40, &limits.max_ads_per_partition);
               } else if (auto d = p.Duration(v, path, /*allow_zero=*/true)) {
                 limits.future_tolerance_seconds = *d;
               }
             });
+}
+
+// The exporter-toolkit web-config file: `basic_auth_users: {name: bcrypt hash}`. Other keys
+// of that format (tls_server_config, http_server_config) are refused: adwatch has no in-process
+// TLS, and silently ignoring them would look like protection that is not there.
+void ParseWebConfig(Parser& p, const YAML::Node& node, WebConfig& web,
+                    std::vector<ConfigProblem>* problems) {
+  auto path = p.String(node, "web_config");
+  if (!path) return;
+  web.file = *path;
+  auto text = ReadWholeFile(*path);
+  if (!text) {
+    p.Problem(node, "web_config", "cannot read " + Quote(*path));
+    return;
+  }
+  Parser wp(*path);
+  YAML::Node root;
+  try {
+    root = YAML::Load(*text);
+  } catch (const YAML::Exception& e) {
+    wp.Problem(e.mark.is_null() ? 0 : e.mark.line + 1, "", "YAML syntax error: " + e.msg);
+  }
+  if (!root.IsNull()) {  // an empty file: no users
+    wp.ForEach(root, "", {"basic_auth_users"},
+               [&](const std::string&, const YAML::Node& users, const std::string& users_path) {
+                 wp.ForEachAny(
+                     users, users_path,
+                     [&](const std::string& name, const YAML::Node& v, const std::string& up) {
+                       auto hash = wp.String(v, up);
+                       if (!hash) return;
+                       if (name.find(':') != std::string::npos || !IsPrintable(name)) {
+                         wp.Problem(v, up, "user names must be printable and without ':'");
+                       } else if (!IsBcryptHash(*hash)) {
+                         wp.Problem(v, up,
+                                    "expected a bcrypt hash ($2y$10$... 60 characters, e.g. "
+                                    "from htpasswd -nBC 10 NAME)");
+                       } else {
+                         web.basic_auth_users.emplace(name, *hash);
+                       }
+                     });
+               });
+  }
+  for (auto& problem : wp.TakeProblems()) problems->push_back(std::move(problem));
 }
 
 void ParseListen(Parser& p, const YAML::Node& node, std::string& listen) {
@@ -865,18 +984,21 @@ ConfigResult ParseConfig(std::string_view yaml_text, std::string_view file_name)
   }
   Config& c = result.config;
   bool has_windows = false;
+  std::vector<ConfigProblem> web_problems;  // in the web-config file, reported after ours
   try {
     if (root.IsNull()) {
       // An empty file: every default applies.
     } else {
       p.ForEach(root, "",
-                {"kafka", "listen", "state", "windows", "grace", "regulated_period", "entities",
-                 "themes", "currency", "limits"},
+                {"kafka", "listen", "web_config", "state", "windows", "grace", "regulated_period",
+                 "entities", "themes", "currency", "limits"},
                 [&](const std::string& key, const YAML::Node& v, const std::string& path) {
                   if (key == "kafka") {
                     ParseKafka(p, v, c.kafka);
                   } else if (key == "listen") {
                     ParseListen(p, v, c.listen);
+                  } else if (key == "web_config") {
+                    ParseWebConfig(p, v, c.web, &web_problems);
                   } else if (key == "state") {
                     if (auto s = p.String(v, path)) c.state_dir = *s;
                   } else if (key == "windows") {
@@ -906,24 +1028,18 @@ ConfigResult ParseConfig(std::string_view yaml_text, std::string_view file_name)
     c.windows = {WindowSpec{"1h", 3600}, WindowSpec{"24h", 86400}, WindowSpec{"7d", 7 * 86400}};
   }
   result.problems = p.TakeProblems();
+  for (auto& problem : web_problems) result.problems.push_back(std::move(problem));
   return result;
 }
 
 ConfigResult LoadConfigFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto text = ReadWholeFile(path);
+  if (!text) {
     ConfigResult result;
     result.problems.push_back(ConfigProblem{path, 0, "", "cannot read the file"});
     return result;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    ConfigResult result;
-    result.problems.push_back(ConfigProblem{path, 0, "", "cannot read the file"});
-    return result;
-  }
-  return ParseConfig(text.str(), path);
+  return ParseConfig(*text, path);
 }
 
 const Config& DefaultConfig() {

@@ -79,8 +79,10 @@ struct KafkaConfig {
   std::string topic = "adwatch.observations";
   InputFormat format = InputFormat::kJson;
   std::string dead_letter_topic;  // empty: no dead-letter copies
-  /// librdkafka properties passed through verbatim (values may come from ${ENV}).
+  /// librdkafka properties passed through verbatim (values may come from ${ENV} or
+  /// ${file:PATH}). Turning certificate checks off needs `allow_insecure_tls`.
   std::vector<std::pair<std::string, std::string>> properties;
+  bool allow_insecure_tls = false;
 };
 
 /// A conversion to the reporting currency: amount * numerator / denominator, floored.
@@ -94,16 +96,29 @@ struct CurrencyConfig {
   std::map<std::string, Rate, std::less<>> conversion;  // other ISO codes accepted
 };
 
-/// Caps applied to every input message before and during decoding.
+/// Caps applied to every input message before and during decoding. A message beyond one is
+/// rejected (`too_large`, `too_deep`, `future_timestamp`), counted and skipped.
 struct LimitsConfig {
   std::size_t max_message_bytes = 1 << 20;
   int max_depth = 32;
+  std::size_t max_string_bytes = 64 * 1024;  // any one string: ids, names, one body text
+  std::size_t max_array_items = 1024;        // any one array: bodies, titles, bylines, regions
+  /// Ads tracked per partition (~300 bytes each); a new ad beyond is rejected (too_many_ads).
+  std::size_t max_ads_per_partition = 1'000'000;
   EpochSeconds future_tolerance_seconds = 86400;  // observed_at beyond now + this: rejected
+};
+
+/// Who may use the metrics listener: the Prometheus exporter-toolkit web-config file
+/// (`basic_auth_users: {name: bcrypt hash}`). No users: no authentication.
+struct WebConfig {
+  std::string file;                                                  // empty: none configured
+  std::map<std::string, std::string, std::less<>> basic_auth_users;  // name -> $2y$... hash
 };
 
 struct Config {
   KafkaConfig kafka;
   std::string listen = "127.0.0.1:9464";
+  WebConfig web;
   std::string state_dir;
   std::vector<WindowSpec> windows;  // default 1h, 24h, 7d
   EpochSeconds grace_seconds = 3600;

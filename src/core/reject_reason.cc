@@ -32,6 +32,8 @@ std::string_view RejectReasonName(RejectReason reason) {
       return "unknown_kind";
     case RejectReason::kBadProtobuf:
       return "bad_protobuf";
+    case RejectReason::kTooManyAds:
+      return "too_many_ads";
   }
   return "unknown";
 }

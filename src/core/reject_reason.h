@@ -22,8 +22,9 @@ enum class RejectReason : std::uint8_t {
   kUnknownCurrency,
   kUnknownKind,
   kBadProtobuf,
+  kTooManyAds,  // a new ad beyond limits.max_ads_per_partition (not decoding: the state's cap)
 };
-inline constexpr int kRejectReasonCount = static_cast<int>(RejectReason::kBadProtobuf) + 1;
+inline constexpr int kRejectReasonCount = static_cast<int>(RejectReason::kTooManyAds) + 1;
 
 /// The metric label value, e.g. `malformed_json`.
 std::string_view RejectReasonName(RejectReason reason);

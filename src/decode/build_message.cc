@@ -307,7 +307,13 @@ class Builder {
       if (plural.bad_element) {
         return Fail(RejectReason::kBadType, Str(name) + " must be an array of strings");
       }
+      if (plural.end - plural.begin > options_.limits.max_array_items) {
+        return Fail(RejectReason::kTooLarge, Str(name) + " has more than " +
+                                                 std::to_string(options_.limits.max_array_items) +
+                                                 " items");
+      }
       for (std::uint32_t i = plural.begin; i < plural.end; ++i) {
+        if (!WithinLimit(raw_.text_pool[i], name)) return false;
         out->emplace_back(raw_.text_pool[i]);
       }
       return true;
@@ -320,6 +326,7 @@ class Builder {
     if (singular.type != RawType::kString) {
       return TypeFail(Str(name) + " (singular)", singular, "a string");
     }
+    if (!WithinLimit(singular.str, name)) return false;
     out->emplace_back(singular.str);
     return true;
   }
@@ -383,6 +390,7 @@ class Builder {
   bool ReqString(const RawField& v, std::string_view name, std::string_view* out) {
     if (!v.present()) return Fail(RejectReason::kMissingField, "missing field '" + Str(name) + "'");
     if (v.type != RawType::kString) return TypeFail(name, v, "a string");
+    if (!WithinLimit(v.str, name)) return false;
     *out = v.str;
     return true;
   }
@@ -392,8 +400,17 @@ class Builder {
     *out = {};
     if (!v.present()) return true;
     if (v.type != RawType::kString) return TypeFail(name, v, "a string");
+    if (!WithinLimit(v.str, name)) return false;
     *out = v.str;
     return true;
+  }
+
+  // limits.max_string_bytes, for every string the message keeps.
+  bool WithinLimit(std::string_view s, std::string_view name) {
+    if (s.size() <= options_.limits.max_string_bytes) return true;
+    return Fail(RejectReason::kTooLarge, Str(name) + " is longer than " +
+                                             std::to_string(options_.limits.max_string_bytes) +
+                                             " bytes");
   }
 
   bool Fail(RejectReason reason, std::string detail) {

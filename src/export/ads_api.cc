@@ -1,10 +1,7 @@
 #include "export/ads_api.h"
 
-#include <civetweb.h>
-
 #include <algorithm>
 #include <charconv>
-#include <map>
 #include <optional>
 
 #include "core/rapidjson.h"
@@ -22,31 +19,6 @@ HttpResponse JsonError(const std::string& message) {
   w.String(message);
   w.EndObject();
   return {400, "application/json", std::string(buffer.GetString()) + "\n"};
-}
-
-// Splits a query string into decoded name → value (the last occurrence wins).
-std::map<std::string, std::string> ParseQuery(const std::string& query) {
-  std::map<std::string, std::string> params;
-  std::size_t start = 0;
-  while (start <= query.size()) {
-    std::size_t end = query.find('&', start);
-    if (end == std::string::npos) end = query.size();
-    const std::string part = query.substr(start, end - start);
-    if (!part.empty()) {
-      const std::size_t eq = part.find('=');
-      auto decode = [](const std::string& s) {
-        std::string out(s.size() + 1, '\0');
-        const int n = mg_url_decode(s.c_str(), static_cast<int>(s.size()), out.data(),
-                                    static_cast<int>(out.size()), 1);
-        out.resize(n < 0 ? 0 : static_cast<std::size_t>(n));
-        return out;
-      };
-      params[decode(part.substr(0, eq))] =
-          eq == std::string::npos ? "" : decode(part.substr(eq + 1));
-    }
-    start = end + 1;
-  }
-  return params;
 }
 
 std::optional<std::size_t> ParseCount(const std::string& text) {

@@ -155,8 +155,7 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
     }
   }
   {
-    FamilyBuilder events("adwatch_events_total", "Input messages by outcome",
-                         MetricType::Counter);
+    FamilyBuilder events("adwatch_events_total", "Input messages by outcome", MetricType::Counter);
     for (int o = 0; o < kOutcomeCount; ++o) {
       events.Add({{"outcome", std::string(kOutcomeNames[o])}},
                  static_cast<double>(f.outcomes[static_cast<std::size_t>(o)]));
@@ -170,6 +169,12 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
     out.push_back(events.Take());
     out.push_back(rejects.Take());
   }
+  FamilyBuilder tracked("adwatch_ads_tracked",
+                        "Ads held in memory; a partition holds at most "
+                        "limits.max_ads_per_partition (new ads beyond: too_many_ads)",
+                        MetricType::Gauge);
+  tracked.Add({}, static_cast<double>(f.ads_tracked));
+  out.push_back(tracked.Take());
   FamilyBuilder watermark("adwatch_watermark_timestamp_seconds",
                           "Latest observed_at seen (event time)", MetricType::Gauge);
   if (f.watermark) watermark.Add({}, static_cast<double>(*f.watermark));

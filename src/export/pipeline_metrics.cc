@@ -33,16 +33,16 @@ PipelineMetrics::PipelineMetrics() : registry_(std::make_shared<prometheus::Regi
                 .Add({}, prometheus::Histogram::BucketBoundaries{
                              1, 10, 60, 300, 900, 3600, 4 * 3600, 86400, 2 * 86400, 7 * 86400,
                              30 * 86400, 365 * 86400});
-  checkpoint_seconds_ = &prometheus::BuildHistogram()
-                             .Name("adwatch_checkpoint_duration_seconds")
-                             .Help("Time to persist one checkpoint of state and offsets")
-                             .Register(*registry_)
-                             .Add({}, prometheus::Histogram::BucketBoundaries{
-                                          0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                          0.5, 1, 2.5});
-  checkpoint_bytes_ = &gauge("adwatch_checkpoint_size_bytes",
-                             "Bytes of state written by the latest checkpoint")
-                           ->Add({});
+  checkpoint_seconds_ =
+      &prometheus::BuildHistogram()
+           .Name("adwatch_checkpoint_duration_seconds")
+           .Help("Time to persist one checkpoint of state and offsets")
+           .Register(*registry_)
+           .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                            0.1, 0.25, 0.5, 1, 2.5});
+  checkpoint_bytes_ =
+      &gauge("adwatch_checkpoint_size_bytes", "Bytes of state written by the latest checkpoint")
+           ->Add({});
   disk_bytes_ = &gauge("adwatch_state_disk_bytes", "Size of the state store on disk")->Add({});
   rebuilds_ = counter("adwatch_state_rebuilds_total",
                       "Partitions rebuilt from the earliest retained input offset");

@@ -43,6 +43,7 @@ struct Figures {
   std::array<std::int64_t, kRejectReasonCount> rejects{};   // rejected messages by reason
   // Campaign-to-date of unattributed ads that ran without a disclaimer.
   Amounts no_disclaimer;
+  std::int64_t ads_tracked = 0;  // ads held in memory (limits.max_ads_per_partition each)
 
   Figures(std::size_t entity_slots, std::size_t theme_slots, std::size_t window_count);
   Amounts& Window(std::size_t e, std::size_t w) { return window[e * windows + w]; }

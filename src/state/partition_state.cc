@@ -13,6 +13,7 @@ StateOptions StateOptions::FromConfig(const Config& config) {
   o.windows = config.windows;
   o.grace_seconds = config.grace_seconds;
   o.regulated_period = config.regulated_period;
+  o.max_ads = config.limits.max_ads_per_partition;
   return o;
 }
 
@@ -89,6 +90,10 @@ Outcome PartitionState::ApplyObservation(const Observation& obs, const Enricher&
     if (obs.status == AdStatus::kNotFound) {  // nothing known to change
       Count(Outcome::kApplied);
       return Outcome::kApplied;
+    }
+    if (ads_.size() >= options_->max_ads) {  // memory stays bounded; the new ad is refused
+      RecordReject(RejectReason::kTooManyAds);
+      return Outcome::kRejected;
     }
     AdRecord record;
     enricher.Enrich(obs.registry, obs.content, &record.entity, &record.themes);
@@ -193,6 +198,7 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
   f.no_disclaimer += no_disclaimer_;
   for (int o = 0; o < kOutcomeCount; ++o) f.outcomes[o] += outcomes_[o];
   for (int r = 0; r < kRejectReasonCount; ++r) f.rejects[r] += rejects_[r];
+  f.ads_tracked += static_cast<std::int64_t>(ads_.size());
   // Index registries of this partition into the snapshot once.
   // Create every registry entry first: Registry() may insert and move earlier entries.
   for (const std::string& name : registries_) f.Registry(name);
@@ -353,8 +359,10 @@ bool PartitionState::DecodeMeta(std::string_view bytes) {
   for (Pence& v : no_disclaimer_.v) v = in.I64();
   if (in.U64() != kOutcomeCount) return false;
   for (std::int64_t& n : outcomes_) n = in.I64();
-  if (in.U64() != kRejectReasonCount) return false;
-  for (std::int64_t& n : rejects_) n = in.I64();
+  // Reasons are only ever appended: state written before a new one has fewer counts.
+  const std::uint64_t reasons = in.U64();
+  if (reasons > kRejectReasonCount) return false;
+  for (std::uint64_t r = 0; r < reasons; ++r) rejects_[r] = in.I64();
   registries_.clear();
   for (std::uint64_t n = in.U64(); in.ok() && n > 0; --n) registries_.push_back(in.Str());
   scopes_.clear();

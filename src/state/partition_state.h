@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,6 +42,8 @@ struct StateOptions {
   EpochSeconds grace_seconds = 3600;
   std::optional<Period> regulated_period;
   bool track_changes = false;  // keep change sets for checkpoints (only with a store)
+  std::size_t max_ads = std::numeric_limits<std::size_t>::max();  // ads tracked per partition; new
+                                                                  // ads beyond: too_many_ads
 
   static StateOptions FromConfig(const Config& config);
   EpochSeconds LongestWindow() const;
@@ -94,9 +97,10 @@ class PartitionState {
   explicit PartitionState(const StateOptions* options) : options_(options) {}
 
   /// Applies one sighting and counts its outcome. Not newer than the ad's last applied
-  /// sighting: duplicate/stale, nothing else changes. Older than this partition's watermark
-  /// minus the grace: applied but counted `late` (per partition, so the count does not depend
-  /// on how partitions interleave).
+  /// sighting: duplicate/stale, nothing else changes. A new ad when the partition already
+  /// tracks options.max_ads: rejected (too_many_ads), nothing else changes. Older than this
+  /// partition's watermark minus the grace: applied but counted `late` (per partition, so the count
+  /// does not depend on how partitions interleave).
   Outcome ApplyObservation(const Observation& obs, const Enricher& enricher);
 
   /// Reconciles the partition's ads of the crawl's registry scope (SPEC §3 outages); its

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "app/monitor.h"
@@ -267,13 +268,20 @@ TEST_F(EndToEnd, BadInputIsCountedAndGoodMessagesAfterItAreApplied) {
   std::map<std::string, double> dead_reasons;
   for (const auto& m : dead) dead_reasons[m.headers.at("adwatch-reason")] += 1;
   EXPECT_EQ(dead_reasons, want);  // too_large is not in `want` yet
-  const auto malformed = std::find_if(dead.begin(), dead.end(), [](const auto& m) {
-    return m.headers.at("adwatch-reason") == "malformed_json";
-  });
-  ASSERT_NE(malformed, dead.end());
-  EXPECT_EQ(malformed->value, bad[0].value);
-  EXPECT_EQ(malformed->headers.at("adwatch-partition"), "0");
-  EXPECT_EQ(malformed->headers.at("adwatch-offset"), "1");
+  // Exactly the rejected messages: bad[i] went to partition 0 at offset i + 1, and its copy
+  // carries that source, its reason and its bytes unchanged.
+  std::set<std::string> offsets;
+  for (const auto& m : dead) {
+    EXPECT_EQ(m.headers.at("adwatch-topic"), kTopic);
+    EXPECT_EQ(m.headers.at("adwatch-partition"), "0");
+    const std::string& offset = m.headers.at("adwatch-offset");
+    EXPECT_TRUE(offsets.insert(offset).second) << "offset " << offset << " copied twice";
+    const std::size_t i = std::stoul(offset) - 1;
+    ASSERT_LT(i, bad.size()) << offset;
+    EXPECT_EQ(m.value, bad[i].value) << offset;
+    EXPECT_EQ(m.headers.at("adwatch-reason"), bad[i].reason) << offset;
+    EXPECT_FALSE(m.headers.at("adwatch-detail").empty()) << offset;
+  }
 
   // Partition 3: a 5 MB message, then a good one.
   std::string big = "{\"registry\":\"meta\",\"observed_at\":\"2019-12-09T06:00:00Z\",\"pad\":\"" +

@@ -19,8 +19,8 @@ struct GeneratedMessage {
   std::string value;  // JSON
   bool crawl_end = false;
   // Truth for observations (unset for crawl_end):
-  std::string ad;  // registry:id
-  long long observed_at = 0;  // crawl_end: its completed_at
+  std::string ad;                         // registry:id
+  long long observed_at = 0;              // crawl_end: its completed_at
   std::optional<long long> lower, upper;  // pounds; upper empty for open-ended
   std::optional<long long> delivery_start;
   int entity_slot = -1;

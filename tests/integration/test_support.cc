@@ -16,20 +16,26 @@
 
 namespace adwatch::testing {
 
-HttpResponse HttpGet(int port, const std::string& path) {
-  HttpResponse r;
+int ConnectLoopback(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return r;
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd);
-    return r;
+    return -1;
   }
+  return fd;
+}
+
+HttpResponse HttpGet(int port, const std::string& path, const std::string& headers) {
+  HttpResponse r;
+  const int fd = ConnectLoopback(port);
+  if (fd < 0) return r;
   const std::string req =
-      "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+      "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + "Connection: close\r\n\r\n";
   if (::send(fd, req.data(), req.size(), 0) < 0) {
     ::close(fd);
     return r;

@@ -14,8 +14,12 @@ struct HttpResponse {
   std::string body;
 };
 
-/// GET http://127.0.0.1:port/path; status 0 when the connection fails.
-HttpResponse HttpGet(int port, const std::string& path);
+/// GET http://127.0.0.1:port/path with extra header lines (each ending in \r\n); status 0 when
+/// the connection fails.
+HttpResponse HttpGet(int port, const std::string& path, const std::string& headers = "");
+
+/// A TCP connection to 127.0.0.1:port (the caller closes it); -1 on failure.
+int ConnectLoopback(int port);
 
 /// Polls /readyz until it answers 200 or `seconds` pass; returns the last status.
 int WaitReady(int port, double seconds);

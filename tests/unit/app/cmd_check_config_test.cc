@@ -42,8 +42,8 @@ TEST(CheckConfigCommandTest, EveryProblemOnItsOwnLine) {
   EXPECT_EQ(err.str(),
             path + ":2: kafka.format: expected json or protobuf, got \"xml\"\n" + path +
                 ":6: entities[0].spending_limit: must not be negative, got -3\n" + path +
-                ":7: colour: unknown key (expected one of: kafka, listen, state, windows, grace, "
-                "regulated_period, entities, themes, currency, limits)\n");
+                ":7: colour: unknown key (expected one of: kafka, listen, web_config, state, "
+                "windows, grace, regulated_period, entities, themes, currency, limits)\n");
   std::remove(path.c_str());
 }
 

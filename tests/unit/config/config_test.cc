@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace adwatch {
 namespace {
@@ -425,6 +426,89 @@ TEST(ParseConfigTest, KafkaPropertiesThatWouldBreakExactlyOnce) {
                    "kafka.properties.auto.offset.reset", "skip");
   const ConfigResult r = Parse("kafka:\n  properties:\n    auto.offset.reset: earliest\n");
   EXPECT_TRUE(r.ok()) << Dump(r);
+}
+
+TEST(ParseConfigTest, TurningOffCertificateChecksNeedsAllowInsecureTls) {
+  ExpectOneProblem(
+      "kafka:\n  properties:\n    security.protocol: SSL\n"
+      "    enable.ssl.certificate.verification: \"false\"\n",
+      4, "kafka.properties.enable.ssl.certificate.verification", "allow_insecure_tls");
+  ExpectOneProblem("kafka:\n  properties:\n    ssl.endpoint.identification.algorithm: none\n", 3,
+                   "kafka.properties.ssl.endpoint.identification.algorithm", "certificate checks");
+  // Explicitly allowed, in either key order.
+  const ConfigResult r = Parse(
+      "kafka:\n  properties:\n    enable.ssl.certificate.verification: \"false\"\n"
+      "  allow_insecure_tls: true\n");
+  EXPECT_TRUE(r.ok()) << Dump(r);
+  EXPECT_TRUE(r.config.kafka.allow_insecure_tls);
+  ExpectOneProblem("kafka:\n  allow_insecure_tls: yes please\n", 2, "kafka.allow_insecure_tls",
+                   "true or false");
+}
+
+TEST(ParseConfigTest, StringAndArrayLimits) {
+  const ConfigResult r = Parse("limits:\n  max_string_bytes: 100\n  max_array_items: 7\n");
+  ASSERT_TRUE(r.ok()) << Dump(r);
+  EXPECT_EQ(r.config.limits.max_string_bytes, 100u);
+  EXPECT_EQ(r.config.limits.max_array_items, 7u);
+  ExpectOneProblem("limits:\n  max_string_bytes: 0\n", 2, "limits.max_string_bytes",
+                   "must be positive");
+  ExpectOneProblem("limits:\n\n  max_array_items: -3\n", 3, "limits.max_array_items",
+                   "must not be negative");
+  // Safe defaults.
+  EXPECT_EQ(DefaultConfig().limits.max_string_bytes, 65536u);
+  EXPECT_EQ(DefaultConfig().limits.max_array_items, 1024u);
+}
+
+// A file under the test's temp dir with `content`; removed by the fixture.
+class TempFileTest : public ::testing::Test {
+ protected:
+  std::string Write(const std::string& name, const std::string& content) {
+    const std::string path = ::testing::TempDir() + "/adwatch_config_test_" + name;
+    std::ofstream(path) << content;
+    paths_.push_back(path);
+    return path;
+  }
+  void TearDown() override {
+    for (const auto& p : paths_) std::remove(p.c_str());
+  }
+  std::vector<std::string> paths_;
+};
+
+TEST_F(TempFileTest, SecretsFromFiles) {
+  const std::string secret = Write("password", "from-a-file\n");
+  const ConfigResult r =
+      Parse("kafka:\n  properties:\n    sasl.password: ${file:" + secret + "}\n");
+  ASSERT_TRUE(r.ok()) << Dump(r);
+  ASSERT_THAT(r.config.kafka.properties, SizeIs(1));
+  EXPECT_EQ(r.config.kafka.properties[0].second, "from-a-file");  // the newline dropped
+
+  ExpectOneProblem("kafka:\n  properties:\n    sasl.password: ${file:/nonexistent/pw}\n", 3,
+                   "kafka.properties.sasl.password", "cannot read secret file \"/nonexistent/pw\"");
+}
+
+TEST_F(TempFileTest, WebConfigBasicAuthUsers) {
+  const std::string web = Write("web.yml",
+                                "basic_auth_users:\n  prometheus: "
+                                "$2b$04$Q40hoXhdEwlr1ZWS8jpamuwqtBQmYV2pcNYkTRemsU9JFXju2g/wu\n");
+  const ConfigResult r = Parse("web_config: " + web + "\n");
+  ASSERT_TRUE(r.ok()) << Dump(r);
+  EXPECT_EQ(r.config.web.file, web);
+  ASSERT_EQ(r.config.web.basic_auth_users.size(), 1u);
+  EXPECT_EQ(r.config.web.basic_auth_users.at("prometheus").substr(0, 7), "$2b$04$");
+
+  // Problems in the web config name that file, its line and key.
+  const std::string bad = Write("bad.yml",
+                                "basic_auth_users:\n  alice: plaintext\n"
+                                "tls_server_config:\n  cert_file: x\n");
+  const ConfigResult b = Parse("web_config: " + bad + "\n");
+  ASSERT_THAT(b.problems, SizeIs(2)) << Dump(b);
+  EXPECT_EQ(b.problems[0].file, bad);
+  EXPECT_EQ(b.problems[0].line, 2);
+  EXPECT_EQ(b.problems[0].key, "basic_auth_users.alice");
+  EXPECT_THAT(b.problems[0].message, HasSubstr("bcrypt"));
+  EXPECT_EQ(b.problems[1].line, 3);
+  EXPECT_EQ(b.problems[1].key, "tls_server_config");
+  ExpectOneProblem("web_config: /nonexistent/web.yml\n", 1, "web_config", "cannot read");
 }
 
 TEST(ParseConfigTest, YamlSyntaxErrorIsOneProblemWithItsLine) {

@@ -143,6 +143,30 @@ TEST_F(JsonDecoderTest, SizeCapIsInclusive) {
   EXPECT_EQ(ReasonOf(MakeJsonDecoder(opts, clock_)->Decode(msg)), RejectReason::kTooLarge);
 }
 
+TEST_F(JsonDecoderTest, StringAndArrayCapsAreInclusiveAndRejectAsTooLarge) {
+  DecoderOptions opts = TestOptions();
+  opts.limits.max_string_bytes = 20;  // observed_at is 20 bytes
+  opts.limits.max_array_items = 3;
+  const auto decoder = MakeJsonDecoder(opts, clock_);
+  const auto decode = [&](const std::string& ad) { return decoder->Decode(MetaWithAd(ad)); };
+  // Names, ids and each creative text: at most 20 bytes.
+  EXPECT_FALSE(IsRejection(decode(R"({"id":"1","page_name":"01234567890123456789"})")));
+  EXPECT_EQ(ReasonOf(decode(R"({"id":"1","page_name":"01234567890123456789X"})")),
+            RejectReason::kTooLarge);
+  EXPECT_EQ(ReasonOf(decode(R"({"id":"012345678901234567890"})")), RejectReason::kTooLarge);
+  EXPECT_EQ(ReasonOf(decode(R"({"id":"1","bylines":"01234567890123456789X"})")),
+            RejectReason::kTooLarge);
+  EXPECT_EQ(ReasonOf(decode(R"({"id":"1","ad_creative_bodies":["a","01234567890123456789X"]})")),
+            RejectReason::kTooLarge);
+  EXPECT_EQ(ReasonOf(decode(R"({"id":"1","ad_creative_body":"01234567890123456789X"})")),
+            RejectReason::kTooLarge);
+  // Arrays of texts: at most 3 items.
+  EXPECT_FALSE(IsRejection(decode(R"({"id":"1","ad_creative_link_titles":["a","b","c"]})")));
+  const DecodeResult r = decode(R"({"id":"1","ad_creative_link_titles":["a","b","c","d"]})");
+  EXPECT_EQ(ReasonOf(r), RejectReason::kTooLarge);
+  EXPECT_EQ(Describe(r), "too_large: ad.ad_creative_link_titles has more than 3 items");
+}
+
 TEST_F(JsonDecoderTest, MillionNestedBracketsAreTooDeepAndFast) {
   const std::string deep(1'000'000, '[');
   const auto start = std::chrono::steady_clock::now();

@@ -15,8 +15,8 @@
 namespace adwatch {
 namespace {
 
-// Minimal GET over loopback; returns "<status> <body>".
-std::string Get(int port, const std::string& path) {
+// A TCP connection to loopback `port`; -1 on failure.
+int Connect(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -24,9 +24,17 @@ std::string Get(int port, const std::string& path) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd);
-    return "";
+    return -1;
   }
-  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  return fd;
+}
+
+// Minimal GET over loopback with optional extra header lines; returns "<status> <body>".
+std::string Get(int port, const std::string& path, const std::string& headers = "") {
+  const int fd = Connect(port);
+  if (fd < 0) return "";
+  const std::string req =
+      "GET " + path + " HTTP/1.1\r\nHost: x\r\n" + headers + "Connection: close\r\n\r\n";
   (void)::send(fd, req.data(), req.size(), 0);
   std::string raw;
   char buf[4096];
@@ -34,6 +42,7 @@ std::string Get(int port, const std::string& path) {
   while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) raw.append(buf, static_cast<size_t>(n));
   ::close(fd);
   const size_t body = raw.find("\r\n\r\n");
+  if (raw.size() < 12) return "";
   return raw.substr(9, 3) + " " + (body == std::string::npos ? "" : raw.substr(body + 4));
 }
 
@@ -104,6 +113,79 @@ TEST(HttpServerTest, ServesRegisteredRoutesWithTheirQueryAndOnlyForGet) {
   ASSERT_TRUE(server.Start("127.0.0.1:0", &error)) << error;
   EXPECT_EQ(Get(server.port(), "/api/echo?a=1&b=2"), "200 {\"q\":\"a=1&b=2\"}");
   EXPECT_EQ(Get(server.port(), "/api/echo/more").substr(0, 3), "404");
+}
+
+// prometheus:hunter2, bcrypt cost 4 (fast tests).
+constexpr const char* kHashCost4 = "$2b$04$Q40hoXhdEwlr1ZWS8jpamuwqtBQmYV2pcNYkTRemsU9JFXju2g/wu";
+constexpr const char* kRightPassword = "Authorization: Basic cHJvbWV0aGV1czpodW50ZXIy\r\n";
+constexpr const char* kWrongPassword = "Authorization: Basic cHJvbWV0aGV1czp3cm9uZw==\r\n";
+constexpr const char* kUnknownUser = "Authorization: Basic bWFsbG9yeTpodW50ZXIy\r\n";
+
+TEST(BasicAuthTest, DecodesBase64AndChecksBcrypt) {
+  std::string out;
+  EXPECT_TRUE(DecodeBase64("cHJvbWV0aGV1czpodW50ZXIy", &out));
+  EXPECT_EQ(out, "prometheus:hunter2");
+  EXPECT_TRUE(DecodeBase64("YQ==", &out));
+  EXPECT_EQ(out, "a");
+  EXPECT_FALSE(DecodeBase64("Y", &out));
+  EXPECT_FALSE(DecodeBase64("a b", &out));
+
+  BasicAuth auth(BasicAuth::Users{{"prometheus", kHashCost4}});
+  EXPECT_EQ(auth.Check("Basic cHJvbWV0aGV1czpodW50ZXIy"), BasicAuth::Result::kAllowed);
+  EXPECT_EQ(auth.Check("Basic cHJvbWV0aGV1czpodW50ZXIy"), BasicAuth::Result::kAllowed);  // cached
+  EXPECT_EQ(auth.Check("Basic cHJvbWV0aGV1czp3cm9uZw=="), BasicAuth::Result::kDenied);
+  EXPECT_EQ(auth.Check("Basic bWFsbG9yeTpodW50ZXIy"), BasicAuth::Result::kDenied);
+  EXPECT_EQ(auth.Check(""), BasicAuth::Result::kDenied);
+  EXPECT_EQ(auth.Check("Bearer x"), BasicAuth::Result::kDenied);
+  EXPECT_EQ(auth.Check("Basic !!!"), BasicAuth::Result::kDenied);
+  EXPECT_EQ(auth.Check("Basic bm9jb2xvbg=="), BasicAuth::Result::kDenied);  // "nocolon"
+}
+
+// Wrong passwords beyond kHashesPerSecond are turned away without a bcrypt run (503); a
+// password already verified still gets in.
+TEST(BasicAuthTest, PasswordChecksAreRateLimited) {
+  BasicAuth auth(BasicAuth::Users{{"prometheus", kHashCost4}});
+  EXPECT_EQ(auth.Check("Basic cHJvbWV0aGV1czpodW50ZXIy"), BasicAuth::Result::kAllowed);
+  int busy = 0;
+  for (int i = 0; i < 3 * BasicAuth::kHashesPerSecond; ++i) {
+    busy += auth.Check("Basic cHJvbWV0aGV1czp3cm9uZw==") == BasicAuth::Result::kBusy ? 1 : 0;
+  }
+  EXPECT_GE(busy, BasicAuth::kHashesPerSecond);  // at most two seconds' budgets were spent
+  EXPECT_EQ(auth.Check("Basic cHJvbWV0aGV1czpodW50ZXIy"), BasicAuth::Result::kAllowed);
+}
+
+TEST(HttpServerTest, BasicAuthCoversEveryPath) {
+  HttpServer server({}, [] { return std::nullopt; });
+  server.Route("/api/x", [](const HttpRequest&) { return HttpResponse{200, "text/plain", "x"}; });
+  server.RequireBasicAuth({{"prometheus", kHashCost4}});
+  std::string error;
+  ASSERT_TRUE(server.Start("127.0.0.1:0", &error)) << error;
+  for (const char* path : {"/metrics", "/healthz", "/readyz", "/api/x", "/nope"}) {
+    EXPECT_EQ(Get(server.port(), path), "401 unauthorized\n") << path;
+    EXPECT_EQ(Get(server.port(), path, "Authorization: Basic !!!\r\n"), "401 unauthorized\n")
+        << path;
+  }
+  EXPECT_EQ(Get(server.port(), "/metrics", kWrongPassword), "401 unauthorized\n");
+  EXPECT_EQ(Get(server.port(), "/api/x", kUnknownUser), "401 unauthorized\n");
+  EXPECT_EQ(Get(server.port(), "/api/x", kRightPassword), "200 x");
+  EXPECT_EQ(Get(server.port(), "/nope", kRightPassword).substr(0, 3), "404");
+  const std::string m = Get(server.port(), "/metrics", kRightPassword);
+  EXPECT_NE(m.find("adwatch_http_rejected_requests_total{reason=\"unauthorized\"} 12\n"),
+            std::string::npos)
+      << m;
+}
+
+TEST(ParseQueryTest, DecodesPercentAndPlusAndKeepsMalformedEscapesLiterally) {
+  const auto q =
+      ParseQuery("party=People%27s+Vote&state=unlisted,removed&x=%zz%4&&=v&flag&party2=%C2%A3");
+  EXPECT_EQ(q.at("party"), "People's Vote");
+  EXPECT_EQ(q.at("state"), "unlisted,removed");
+  EXPECT_EQ(q.at("x"), "%zz%4");
+  EXPECT_EQ(q.at(""), "v");
+  EXPECT_EQ(q.at("flag"), "");
+  EXPECT_EQ(q.at("party2"), "\xC2\xA3");
+  EXPECT_EQ(ParseQuery("a=1&a=2").at("a"), "2");
+  EXPECT_TRUE(ParseQuery("").empty());
 }
 
 }  // namespace

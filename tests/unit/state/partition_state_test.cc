@@ -81,6 +81,27 @@ TEST(MonitorStateTest, IncreasesTelescopeAndSpreadIntoWindows) {
   EXPECT_EQ(f.ThemeWindow(0, 1, 1).v[0], 0);  // theme `none`
 }
 
+// A flood of new ad ids: the partition keeps at most max_ads; the others are rejected
+// (too_many_ads) and change nothing, while the ads already tracked still update.
+TEST(MonitorStateTest, NewAdsBeyondTheCapAreRejectedAndChangeNothing) {
+  StateOptions o = Options();
+  o.max_ads = 100;
+  MonitorState state(o);
+  FakeEnricher enricher;
+  for (int i = 0; i < 10'000; ++i) {
+    const Outcome want = i < 100 ? Outcome::kApplied : Outcome::kRejected;
+    ASSERT_EQ(state.Apply(0, Obs("flood" + std::to_string(i), kT0 + i, 1, 99), enricher), want);
+  }
+  EXPECT_EQ(state.ad_count(), 100u);
+  EXPECT_EQ(state.Apply(0, Obs("flood7", kT0 + 20'000, 5, 99), enricher), Outcome::kApplied);
+  const Figures f = state.Snapshot();
+  EXPECT_EQ(f.campaign_to_date[0].v[0], (100 + 4) * 100);  // 100 ads of £1, one of them now £5
+  EXPECT_EQ(f.rejects[static_cast<int>(RejectReason::kTooManyAds)], 9'900);
+  EXPECT_EQ(f.outcomes[static_cast<int>(Outcome::kRejected)], 9'900);
+  // Another partition has its own cap.
+  EXPECT_EQ(state.Apply(1, Obs("other", kT0, 1, 99), enricher), Outcome::kApplied);
+}
+
 TEST(MonitorStateTest, DuplicatesAndStaleSightingsChangeNothing) {
   MonitorState state(Options());
   FakeEnricher enricher;
