@@ -85,13 +85,9 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-struct ParsedRequest {
-  HttpRequest request;
-  std::string authorization;
-};
+}  // namespace
 
-// The request line and headers (`head` ends before the blank line); false when malformed.
-bool ParseHead(std::string_view head, ParsedRequest* out) {
+bool ParseRequestHead(std::string_view head, ParsedRequest* out) {
   const std::size_t eol = head.find("\r\n");
   const std::string_view line = head.substr(0, eol);
   const std::size_t sp1 = line.find(' ');
@@ -121,8 +117,6 @@ bool ParseHead(std::string_view head, ParsedRequest* out) {
   }
   return true;
 }
-
-}  // namespace
 
 // One event-loop thread owns every connection: accepts, reads requests, writes responses,
 // enforces deadlines. Workers only turn complete requests into response bytes.
@@ -292,7 +286,7 @@ class HttpServer::Runtime {
       return;
     }
     Job job{fd, c.id, {}};
-    if (!ParseHead(std::string_view(c.in).substr(0, end), &job.parsed)) {
+    if (!ParseRequestHead(std::string_view(c.in).substr(0, end), &job.parsed)) {
       Count(Refusal::kBadRequest);
       Answer(fd, c, Serialize({400, "text/plain", "bad request\n"}, false));
       return;

@@ -35,6 +35,16 @@ struct HttpRequest {
   std::string query;  // raw query string, without '?'
 };
 
+/// A request as read off the wire, before routing and authentication.
+struct ParsedRequest {
+  HttpRequest request;
+  std::string authorization;  // the Authorization header's value, if any
+};
+
+/// Parses the request line and headers (`head` ends before the blank line); false when
+/// malformed. Exposed for the fuzz target: it is what every byte from a client goes through.
+bool ParseRequestHead(std::string_view head, ParsedRequest* out);
+
 /// The parameters of a query string (`a=1&b=x%20y`), percent- and `+`-decoded; the last of
 /// repeated names wins. Malformed escapes are kept literally.
 std::map<std::string, std::string> ParseQuery(std::string_view query);
