@@ -101,7 +101,10 @@ struct Attributor::Impl {
 
   // The longest pattern found in `normalised` (then the first configured), or nullptr.
   const Pattern* Best(std::string_view normalised, std::string& padded) const {
-    padded.assign(" ").append(normalised).append(" ");
+    padded.clear();  // (not assign(" "): GCC 12 -O2 reports a false -Wrestrict on it)
+    padded += ' ';
+    padded.append(normalised);
+    padded += ' ';
     const Pattern* best = nullptr;
     for (const Pattern& p : patterns) {
       if (best != nullptr && p.padded.size() <= best->padded.size()) continue;
