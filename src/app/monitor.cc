@@ -30,7 +30,6 @@ bool Monitor::Start(std::string* error) {
   auto ads_api = std::make_shared<AdsApi>(
       config_, [this](const AdFilter& filter) { return pipeline_.ListAds(filter); });
   server_->Route("/api/v1/ads", [ads_api](const HttpRequest& r) { return ads_api->Handle(r); });
-  for (auto& [path, handler] : routes_) server_->Route(path, std::move(handler));
   live_page_ = std::make_unique<LivePage>(
       pipeline_.collector(), [this] { return pipeline_.Snapshot(); },
       [this] { return Incidents(); });

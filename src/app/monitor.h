@@ -8,7 +8,7 @@
 // on loss (session timeout) it is dropped without applying anything more. An out-of-range
 // offset or a gap stops the partition (incident) until the operator restarts with
 // `--on-out-of-range=rebuild`, which replays it from the earliest offset. The listener also
-// serves the live page (export/live_page.h).
+// serves the lost-ads API (export/ads_api.h) and the live page (export/live_page.h).
 // Thread-safety: Start and Run from one thread; pipeline(), NotReadyReason() and port() from any.
 #pragma once
 
@@ -38,11 +38,6 @@ class Monitor {
  public:
   Monitor(const Config& config, const Clock& clock, MonitorOptions options = {});
   ~Monitor();
-
-  /// Adds a route to the HTTP listener (JSON API, live page). Only before Start.
-  void Route(std::string path, HttpServer::Handler handler) {
-    routes_.emplace_back(std::move(path), std::move(handler));
-  }
 
   /// Opens the state store, starts the listener and joins the consumer group. False with
   /// `error` on failure (corrupted state, listener, Kafka client).
@@ -75,7 +70,6 @@ class Monitor {
   std::unique_ptr<DeadLetterProducer> dead_letter_;
   std::unique_ptr<LivePage> live_page_;  // `/` and its JSON; stopped after the server
   std::unique_ptr<HttpServer> server_;
-  std::vector<std::pair<std::string, HttpServer::Handler>> routes_;
   std::atomic<bool> started_{false};
   std::atomic<bool> failed_{false};
 
