@@ -14,12 +14,13 @@
 #include "export/http_server.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const adwatch::AdsApi api(adwatch::DefaultConfig(), [](const adwatch::AdFilter&) {
-    adwatch::AdListing ad;
-    ad.registry = "meta";
-    ad.ad_id = "1";
-    return std::vector<adwatch::AdListing>(3, ad);
-  });
+  static const adwatch::AdsApi api(
+      adwatch::DefaultConfig(), [](const adwatch::AdFilter&, std::size_t, std::size_t) {
+        adwatch::AdListing ad;
+        ad.registry = "meta";
+        ad.ad_id = "1";
+        return adwatch::AdPage{3, std::vector<adwatch::AdListing>(3, ad)};
+      });
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   adwatch::ParsedRequest parsed;
   if (!adwatch::ParseRequestHead(bytes.substr(0, bytes.find("\r\n\r\n")), &parsed)) return 0;

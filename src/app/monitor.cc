@@ -28,7 +28,9 @@ bool Monitor::Start(std::string* error) {
                                                             pipeline_.collector()},
       [this] { return NotReadyReason(); });
   auto ads_api = std::make_shared<AdsApi>(
-      config_, [this](const AdFilter& filter) { return pipeline_.ListAds(filter); });
+      config_, [this](const AdFilter& filter, std::size_t offset, std::size_t limit) {
+        return pipeline_.ListAds(filter, offset, limit);
+      });
   server_->Route("/api/v1/ads", [ads_api](const HttpRequest& r) { return ads_api->Handle(r); });
   live_page_ = std::make_unique<LivePage>(
       pipeline_.collector(), [this] { return pipeline_.Snapshot(); },

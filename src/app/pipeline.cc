@@ -203,12 +203,9 @@ Figures Pipeline::Snapshot() const {
   return state_.Snapshot();
 }
 
-std::vector<AdListing> Pipeline::ListAds(const AdFilter& filter) const {
-  std::vector<AdListing> ads;
+AdPage Pipeline::ListAds(const AdFilter& filter, std::size_t offset, std::size_t limit) const {
   std::lock_guard lock(mu_);
-  state_.ForEachPartition(
-      [&](std::int32_t, const PartitionState& partition) { partition.ListAds(filter, &ads); });
-  return ads;
+  return state_.ListAds(filter, offset, limit);
 }
 
 void Pipeline::DropPartition(std::int32_t partition) {

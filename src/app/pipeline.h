@@ -63,8 +63,9 @@ class Pipeline {
 
   /// A consistent snapshot of every figure.
   Figures Snapshot() const;
-  /// The ads matching `filter` across this instance's partitions (no particular order).
-  std::vector<AdListing> ListAds(const AdFilter& filter) const;
+  /// One page of the ads matching `filter` across this instance's partitions (see
+  /// MonitorState::ListAds); holds the state lock while it sorts references.
+  AdPage ListAds(const AdFilter& filter, std::size_t offset, std::size_t limit) const;
   /// Forgets a partition's state in memory (revoked or lost); the store keeps what it has.
   void DropPartition(std::int32_t partition);
   std::size_t ad_count() const;

@@ -37,6 +37,7 @@ void Claim(ExactMap& map, std::string key, EntityId id) {
 // Whether `padded` (" text ") contains the pattern where the pattern allows.
 bool Matches(const Pattern& p, std::string_view padded) {
   if (padded.size() < p.padded.size()) return false;
+  if (p.at_start && p.at_end) return padded == p.padded;  // `^x$`: exactly x
   if (p.at_start && !padded.starts_with(p.padded)) return false;
   if (p.at_end && !padded.ends_with(p.padded)) return false;
   return p.at_start || p.at_end || padded.find(p.padded) != std::string_view::npos;

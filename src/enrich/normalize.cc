@@ -332,6 +332,7 @@ void NormalizeText(std::string_view text, std::string* out, std::vector<std::siz
     if (in_url && EndsUrl(c)) in_url = false;
     const char lower = static_cast<char>(c | 0x20);
     if (!in_url && !n.in_word() && (lower == 'h' || lower == 'w')) {
+      const std::size_t scheme_start = i;
       for (const std::string_view scheme : {"https://", "http://", "www."}) {
         if (StartsWithNoCase(text, i, scheme)) {
           in_url = true;
@@ -340,7 +341,7 @@ void NormalizeText(std::string_view text, std::string* out, std::vector<std::siz
           break;
         }
       }
-      if (i >= text.size()) break;
+      if (i != scheme_start) continue;  // look again at what follows the scheme
     }
     if (in_url) {
       if (text[i] == '?' || text[i] == '#') {  // query string or fragment: skip to the end

@@ -87,29 +87,30 @@ HttpResponse AdsApi::Handle(const HttpRequest& request) const {
     }
   }
 
-  std::vector<AdListing> ads = source_(filter);
-  const auto lower = [](const AdListing& a) { return a.spend ? a.spend->lower : Pence{-1}; };
-  std::sort(ads.begin(), ads.end(), [&](const AdListing& a, const AdListing& b) {
-    if (lower(a) != lower(b)) return lower(a) > lower(b);
-    if (a.registry != b.registry) return a.registry < b.registry;
-    return a.ad_id < b.ad_id;
-  });
+  if (busy_.exchange(true)) {
+    return {503, "application/json", "{\"error\":\"busy with another listing, retry\"}\n"};
+  }
+  AdPage page;
+  try {
+    page = source_(filter, offset, limit);
+  } catch (...) {
+    busy_ = false;
+    throw;
+  }
+  busy_ = false;
 
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   w.StartObject();
   w.Key("total");
-  w.Uint64(ads.size());
+  w.Uint64(page.total);
   w.Key("offset");
   w.Uint64(offset);
   w.Key("limit");
   w.Uint64(limit);
   w.Key("ads");
   w.StartArray();
-  const std::size_t first = std::min(offset, ads.size());
-  const std::size_t last = first + std::min(limit, ads.size() - first);
-  for (std::size_t i = first; i < last; ++i) {
-    const AdListing& ad = ads[i];
+  for (const AdListing& ad : page.ads) {
     w.StartObject();
     w.Key("registry");
     w.String(ad.registry);

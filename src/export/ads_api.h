@@ -6,11 +6,13 @@
 // Query parameters (all optional): `registry`, `party` (a configured entity or `unattributed`),
 // `state` (comma-separated subset of `missing,unlisted,removed`; default all three), `limit`
 // (1..1000, default 100) and `offset`. Ads are ordered by lower spend bound, largest first, then
-// registry and ad id. Bad parameters answer 400 with a JSON error naming them.
-// Thread-safety: Handle is const and may run on several server threads at once (the source
-// must be thread-safe, as Pipeline::ListAds is).
+// `registry:id`. Bad parameters answer 400 with a JSON error naming them.
+// Thread-safety: Handle may run on several server threads at once (the source must be
+// thread-safe, as Pipeline::ListAds is); one request is served at a time, others get 503 (a
+// listing walks every ad under the state lock, like a scrape).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -24,7 +26,8 @@ namespace adwatch {
 
 class AdsApi {
  public:
-  using Source = std::function<std::vector<AdListing>(const AdFilter&)>;
+  using Source =
+      std::function<AdPage(const AdFilter& filter, std::size_t offset, std::size_t limit)>;
   static constexpr std::size_t kDefaultLimit = 100;
   static constexpr std::size_t kMaxLimit = 1000;
 
@@ -36,6 +39,7 @@ class AdsApi {
   std::vector<std::string> entity_names_;  // by slot; unattributed last
   std::vector<std::string> theme_names_;
   Source source_;
+  mutable std::atomic<bool> busy_{false};
 };
 
 }  // namespace adwatch

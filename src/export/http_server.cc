@@ -125,14 +125,7 @@ class HttpServer::Runtime {
   Runtime(const HttpServer& server, int listen_fd) : server_(server), listen_fd_(listen_fd) {}
 
   ~Runtime() {
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    Wake();
-    if (loop_.joinable()) loop_.join();
-    for (auto& w : workers_) w.join();
+    Shutdown();
     for (const auto& [fd, conn] : conns_) ::close(fd);
     ::close(listen_fd_);
     if (epoll_fd_ >= 0) ::close(epoll_fd_);
@@ -150,6 +143,20 @@ class HttpServer::Runtime {
     loop_ = std::thread([this] { Loop(); });
     for (int i = 0; i < kWorkers; ++i) workers_.emplace_back([this] { Work(); });
     return true;
+  }
+
+  /// Stops the loop and the workers (idempotent); the descriptors close with the object.
+  void Shutdown() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    Wake();
+    if (loop_.joinable()) loop_.join();
+    for (auto& w : workers_) {
+      if (w.joinable()) w.join();
+    }
   }
 
   std::int64_t refused(Refusal r) const { return refused_[static_cast<int>(r)].load(); }
@@ -174,10 +181,12 @@ class HttpServer::Runtime {
     std::string bytes;
   };
 
-  bool Watch(int fd, std::uint32_t events, int op) {
+  // Events carry the connection id with the descriptor, so that an event fetched before a
+  // descriptor was closed and reused is not applied to the new connection.
+  bool Watch(int fd, std::uint32_t events, int op, std::uint64_t id = 0) {
     epoll_event ev{};
     ev.events = events;
-    ev.data.fd = fd;
+    ev.data.u64 = (id << 32) | static_cast<std::uint32_t>(fd);
     return ::epoll_ctl(epoll_fd_, op, fd, &ev) == 0;
   }
 
@@ -197,7 +206,9 @@ class HttpServer::Runtime {
       }
       const int n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), 50);
       for (int i = 0; i < n; ++i) {
-        const int fd = events[static_cast<std::size_t>(i)].data.fd;
+        const std::uint64_t data = events[static_cast<std::size_t>(i)].data.u64;
+        const auto fd = static_cast<int>(data & 0xffffffffU);
+        const std::uint64_t id = data >> 32;
         const std::uint32_t ev = events[static_cast<std::size_t>(i)].events;
         if (fd == listen_fd_) {
           AcceptAll();
@@ -206,7 +217,7 @@ class HttpServer::Runtime {
           [[maybe_unused]] const ssize_t r = ::read(wake_fd_, &count, sizeof count);
           TakeResponses();
         } else {
-          OnConnectionEvent(fd, ev);
+          OnConnectionEvent(fd, id, ev);
         }
       }
       CloseExpired();
@@ -228,12 +239,13 @@ class HttpServer::Runtime {
         return;
       }
       if (conns_.size() >= kMaxConnections) DropOldestUnfinished();
-      if (!Watch(fd, EPOLLIN, EPOLL_CTL_ADD)) {
+      const std::uint64_t id = ++next_id_ & 0xffffffffU;
+      if (!Watch(fd, EPOLLIN, EPOLL_CTL_ADD, id)) {
         ::close(fd);
         continue;
       }
       Connection& c = conns_[fd];
-      c.id = ++next_id_;
+      c.id = id;
       c.deadline = SteadyClock::now() + std::chrono::milliseconds(kRequestTimeoutMs);
     }
   }
@@ -250,9 +262,9 @@ class HttpServer::Runtime {
     Close(oldest->first);
   }
 
-  void OnConnectionEvent(int fd, std::uint32_t ev) {
+  void OnConnectionEvent(int fd, std::uint64_t id, std::uint32_t ev) {
     const auto it = conns_.find(fd);
-    if (it == conns_.end()) return;
+    if (it == conns_.end() || it->second.id != id) return;  // closed (and maybe reused) meanwhile
     Connection& c = it->second;
     if ((ev & EPOLLIN) != 0 && !c.dispatched) {
       Read(fd, c);
@@ -267,9 +279,14 @@ class HttpServer::Runtime {
 
   void Read(int fd, Connection& c) {
     char buf[4096];
+    bool eof = false;  // the client half-closed: a complete request is still answered
     while (true) {
       const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      if (n == 0) {
+        eof = true;
+        break;
+      }
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         Close(fd);
         return;
       }
@@ -282,6 +299,8 @@ class HttpServer::Runtime {
       if (c.in.size() > kMaxRequestBytes) {
         Count(Refusal::kTooLarge);
         Answer(fd, c, Serialize({431, "text/plain", "request too large\n"}, false));
+      } else if (eof) {
+        Close(fd);
       }
       return;
     }
@@ -293,7 +312,7 @@ class HttpServer::Runtime {
     }
     c.dispatched = true;
     c.in.clear();
-    Watch(fd, 0, EPOLL_CTL_MOD);  // nothing more to read; errors and hang-ups still arrive
+    Watch(fd, 0, EPOLL_CTL_MOD, c.id);  // nothing more to read; errors and hang-ups still arrive
     {
       std::lock_guard lock(mu_);
       if (jobs_.size() < kMaxQueued) {
@@ -313,7 +332,7 @@ class HttpServer::Runtime {
     c.out = std::move(bytes);
     c.written = 0;
     c.deadline = SteadyClock::now() + std::chrono::milliseconds(kWriteTimeoutMs);
-    Watch(fd, EPOLLOUT, EPOLL_CTL_MOD);
+    Watch(fd, EPOLLOUT, EPOLL_CTL_MOD, c.id);
     Write(fd, c);
   }
 
@@ -359,6 +378,14 @@ class HttpServer::Runtime {
   }
 
   void Close(int fd) {
+    const auto it = conns_.find(fd);
+    if (it != conns_.end() && it->second.dispatched && it->second.out.empty()) {
+      // Its request may still wait for a worker: drop it, so dead requests cannot fill the
+      // queue that scrapes need.
+      std::lock_guard lock(mu_);
+      const std::uint64_t id = it->second.id;
+      std::erase_if(jobs_, [&](const Job& j) { return j.fd == fd && j.id == id; });
+    }
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
     ::close(fd);
     conns_.erase(fd);
@@ -385,6 +412,14 @@ class HttpServer::Runtime {
 
   std::string Handle(const ParsedRequest& parsed) {
     const bool head = parsed.request.method == "HEAD";
+    try {
+      return Authorized(parsed, head);
+    } catch (...) {  // a worker must never die: answer, count nothing more
+      return Serialize({500, "text/plain", "internal error\n"}, head);
+    }
+  }
+
+  std::string Authorized(const ParsedRequest& parsed, bool head) {
     if (server_.auth_) {
       switch (server_.auth_->Check(parsed.authorization)) {
         case BasicAuth::Result::kAllowed:
@@ -399,11 +434,7 @@ class HttpServer::Runtime {
                            "Retry-After: 1\r\n");
       }
     }
-    try {
-      return Serialize(server_.Respond(parsed.request), head);
-    } catch (const std::exception&) {
-      return Serialize({500, "text/plain", "internal error\n"}, head);
-    }
+    return Serialize(server_.Respond(parsed.request), head);
   }
 
   const HttpServer& server_;
@@ -480,7 +511,10 @@ bool HttpServer::Start(const std::string& address, std::string* error) {
   return true;
 }
 
-void HttpServer::Stop() { runtime_.reset(); }
+void HttpServer::Stop() {
+  if (runtime_) runtime_->Shutdown();  // workers may still read runtime_ until joined
+  runtime_.reset();
+}
 
 HttpResponse HttpServer::Respond(const HttpRequest& request) const {
   if (request.method != "GET" && request.method != "HEAD") {

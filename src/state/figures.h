@@ -32,15 +32,15 @@ struct Figures {
   std::size_t windows = 0;
   std::optional<EpochSeconds> watermark;
 
-  std::vector<Amounts> campaign_to_date;     // [entity]
-  std::vector<Amounts> window;               // [entity][window]
-  std::vector<Amounts> theme_window;         // [entity][theme][window]
-  std::vector<std::int64_t> ads_active;      // [entity][theme]
-  std::vector<std::int64_t> open_ended_ads;  // [entity]
-  std::vector<std::int64_t> corrections;     // [entity]
-  std::vector<RegistryFigures> registries;   // sorted by name
-  std::array<std::int64_t, kOutcomeCount> outcomes{};       // messages by outcome
-  std::array<std::int64_t, kRejectReasonCount> rejects{};   // rejected messages by reason
+  std::vector<Amounts> campaign_to_date;                   // [entity]
+  std::vector<Amounts> window;                             // [entity][window]
+  std::vector<Amounts> theme_window;                       // [entity][theme][window]
+  std::vector<std::int64_t> ads_active;                    // [entity][theme]
+  std::vector<std::int64_t> open_ended_ads;                // [entity]
+  std::vector<std::int64_t> corrections;                   // [entity]
+  std::vector<RegistryFigures> registries;                 // sorted by name
+  std::array<std::int64_t, kOutcomeCount> outcomes{};      // messages by outcome
+  std::array<std::int64_t, kRejectReasonCount> rejects{};  // rejected messages by reason
   // Campaign-to-date of unattributed ads that ran without a disclaimer.
   Amounts no_disclaimer;
   std::int64_t ads_tracked = 0;  // ads held in memory (limits.max_ads_per_partition each)

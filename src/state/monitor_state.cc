@@ -47,4 +47,20 @@ std::size_t MonitorState::ad_count() const {
   return n;
 }
 
+AdPage MonitorState::ListAds(const AdFilter& filter, std::size_t offset, std::size_t limit) const {
+  std::vector<AdRef> refs;
+  for (const auto& [partition, state] : partitions_) state->FindAds(filter, &refs);
+  AdPage page;
+  page.total = refs.size();
+  const std::size_t first = std::min(offset, refs.size());
+  const std::size_t last = first + std::min(limit, refs.size() - first);
+  std::partial_sort(refs.begin(), refs.begin() + static_cast<std::ptrdiff_t>(last), refs.end(),
+                    [](const AdRef& a, const AdRef& b) {
+                      return a.lower != b.lower ? a.lower > b.lower : *a.key < *b.key;
+                    });
+  for (std::size_t i = first; i < last; ++i)
+    page.ads.push_back(refs[i].partition->Listing(refs[i]));
+  return page;
+}
+
 }  // namespace adwatch

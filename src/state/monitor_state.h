@@ -43,6 +43,10 @@ class MonitorState {
 
   Figures Snapshot() const;
 
+  /// Page [offset, offset + limit) of the ads matching `filter` over every partition, largest
+  /// lower spend bound first, then by `registry:id`. Only the page's ads are copied out.
+  AdPage ListAds(const AdFilter& filter, std::size_t offset, std::size_t limit) const;
+
   EpochSeconds watermark() const;
   std::size_t ad_count() const;
   const StateOptions& options() const { return options_; }

@@ -23,6 +23,10 @@ EpochSeconds StateOptions::LongestWindow() const {
   return longest;
 }
 
+bool PartitionState::KnownEntity(EntityId id) const {
+  return id == kUnattributed || Index(id) < options_->entity_count;
+}
+
 std::size_t PartitionState::Slot(EntityId id) const {
   return id == kUnattributed ? options_->entity_count : Index(id);
 }
@@ -41,7 +45,11 @@ std::uint8_t PartitionState::InternName(std::vector<std::string>& names, std::st
 std::uint32_t PartitionState::InternAdvertiser(std::string_view page_name,
                                                std::string_view bylines) {
   if (page_name.empty() && bylines.empty()) return 0;
-  advertiser_key_.assign(page_name).append(1, '\x1f').append(bylines);
+  // Length-prefixed, so that no choice of names (control characters included) collides.
+  advertiser_key_.assign(std::to_string(page_name.size()))
+      .append(1, ':')
+      .append(page_name)
+      .append(bylines);
   if (auto it = advertiser_index_.find(std::string_view(advertiser_key_));
       it != advertiser_index_.end()) {
     return it->second;
@@ -53,21 +61,31 @@ std::uint32_t PartitionState::InternAdvertiser(std::string_view page_name,
   return slot;
 }
 
-void PartitionState::ListAds(const AdFilter& filter, std::vector<AdListing>* out) const {
+void PartitionState::FindAds(const AdFilter& filter, std::vector<AdRef>* out) const {
   const auto registry = std::find(registries_.begin(), registries_.end(), filter.registry);
   if (!filter.registry.empty() && registry == registries_.end()) return;
   for (const auto& [key, ad] : ads_) {
     if (!filter.presence[static_cast<std::size_t>(ad.presence.presence)]) continue;
     if (!filter.registry.empty() && ad.registry != registry - registries_.begin()) continue;
-    const std::size_t slot = Slot(ad.entity);
-    if (filter.entity && *filter.entity != slot) continue;
-    const Advertiser& who = advertisers_[ad.advertiser];
-    const std::string& registry_name = registries_[ad.registry];
-    out->push_back({registry_name, key.substr(registry_name.size() + 1), slot, ad.presence.presence,
-                    who.page_name, who.bylines, ad.first_observed, ad.last_observed,
-                    ad.spend_seen_at == kNever ? std::nullopt : std::optional(ad.spend),
-                    ad.themes});
+    if (filter.entity && *filter.entity != Slot(ad.entity)) continue;
+    out->push_back({ad.spend_seen_at == kNever ? Pence{-1} : ad.spend.lower, &key, this});
   }
+}
+
+AdListing PartitionState::Listing(const AdRef& ref) const {
+  const AdRecord& ad = ads_.find(*ref.key)->second;
+  const Advertiser& who = advertisers_[ad.advertiser];
+  const std::string& registry = registries_[ad.registry];
+  return {registry,
+          ref.key->substr(registry.size() + 1),
+          Slot(ad.entity),
+          ad.presence.presence,
+          who.page_name,
+          who.bylines,
+          ad.first_observed,
+          ad.last_observed,
+          ad.spend_seen_at == kNever ? std::nullopt : std::optional(ad.spend),
+          ad.themes};
 }
 
 void PartitionState::MarkDirty(AdMap::value_type& entry) {
@@ -92,6 +110,7 @@ Outcome PartitionState::ApplyObservation(const Observation& obs, const Enricher&
       return Outcome::kApplied;
     }
     if (ads_.size() >= options_->max_ads) {  // memory stays bounded; the new ad is refused
+      watermark_ = watermark;                // and changes nothing else
       RecordReject(RejectReason::kTooManyAds);
       return Outcome::kRejected;
     }
@@ -111,8 +130,7 @@ Outcome PartitionState::ApplyObservation(const Observation& obs, const Enricher&
   MarkDirty(*it);
   const bool late = watermark != kNever && obs.observed_at < watermark - options_->grace_seconds;
   ad.last_observed = obs.observed_at;
-  ad.first_observed =
-      std::min(ad.first_observed == kNever ? obs.observed_at : ad.first_observed, obs.observed_at);
+  if (ad.first_observed == kNever) ad.first_observed = obs.observed_at;  // sightings only grow
   if (!obs.scope.empty()) ad.scope = InternName(scopes_, obs.scope);
   if (obs.status == AdStatus::kPresent) {
     ad.delivery_start = obs.delivery_start.value_or(ad.delivery_start);
@@ -289,17 +307,25 @@ bool DecodeAd(std::string_view bytes, AdRecord* ad, std::string* page_name, std:
   ad->spend.upper = in.I64();
   ad->spend.open_ended = in.U64() != 0;
   ad->themes = in.U64();
-  ad->entity = static_cast<EntityId>(in.U64());
-  ad->registry = static_cast<std::uint8_t>(in.U64());
-  ad->scope = static_cast<std::uint8_t>(in.U64());
-  ad->presence.last_listed_crawl = static_cast<std::uint32_t>(in.U64());
-  ad->presence.by_id_crawl = static_cast<std::uint32_t>(in.U64());
-  ad->presence.by_id_status = static_cast<AdStatus>(in.U64());
-  ad->presence.presence = static_cast<Presence>(in.U64());
+  // Narrow fields are range-checked before they are narrowed.
+  const std::uint64_t entity = in.U64(), registry = in.U64(), scope = in.U64();
+  const std::uint64_t listed = in.U64(), by_id = in.U64(), status = in.U64(), presence = in.U64();
   ad->no_disclaimer = in.U64() != 0;
   *page_name = in.Str();
   *bylines = in.Str();
-  return in.done() && ad->presence.presence <= Presence::kRemoved;
+  if (entity > 0xFFFF || registry > 0xFF || scope > 0xFF || listed > 0xFFFFFFFF ||
+      by_id > 0xFFFFFFFF || status > static_cast<std::uint64_t>(AdStatus::kNotFound) ||
+      presence > static_cast<std::uint64_t>(Presence::kRemoved)) {
+    return false;
+  }
+  ad->entity = static_cast<EntityId>(entity);
+  ad->registry = static_cast<std::uint8_t>(registry);
+  ad->scope = static_cast<std::uint8_t>(scope);
+  ad->presence.last_listed_crawl = static_cast<std::uint32_t>(listed);
+  ad->presence.by_id_crawl = static_cast<std::uint32_t>(by_id);
+  ad->presence.by_id_status = static_cast<AdStatus>(status);
+  ad->presence.presence = static_cast<Presence>(presence);
+  return in.done();
 }
 
 std::string EncodeIncrement(const WindowIncrement& inc) {
@@ -409,10 +435,10 @@ std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* opti
     AdRecord ad;
     std::string page_name, bylines;
     const bool decoded = DecodeAd(bytes, &ad, &page_name, &bylines);
-    const bool entity_ok = ad.entity == kUnattributed || Index(ad.entity) < options->entity_count;
     const bool themes_ok = options->theme_count >= 64 || (ad.themes >> options->theme_count) == 0;
-    if (!decoded || !entity_ok || !themes_ok || ad.registry >= state->registries_.size() ||
-        ad.scope >= state->scopes_.size()) {
+    if (!decoded || !state->KnownEntity(ad.entity) || !themes_ok ||
+        ad.registry >= state->registries_.size() || ad.scope >= state->scopes_.size() ||
+        !key.starts_with(state->registries_[ad.registry] + ":")) {
       *error = "ad record " + key + " does not decode";
       return nullptr;
     }
@@ -422,7 +448,7 @@ std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* opti
   const EpochSeconds horizon = state->watermark_ - options->LongestWindow();
   for (const std::string& bytes : snapshot.increments) {
     WindowIncrement inc;
-    if (!DecodeIncrement(bytes, &inc)) {
+    if (!DecodeIncrement(bytes, &inc) || !state->KnownEntity(inc.entity)) {
       *error = "window increment does not decode";
       return nullptr;
     }

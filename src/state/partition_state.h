@@ -70,7 +70,7 @@ struct AdRecord {
   AdPresence presence;
 };
 
-/// Which ads ListAds returns.
+/// Which ads MonitorState::ListAds returns.
 struct AdFilter {
   std::string registry;               // empty: every registry
   std::optional<std::size_t> entity;  // entity slot (entity count = unattributed)
@@ -90,6 +90,20 @@ struct AdListing {
   std::optional<SpendRange> spend;  // latest cumulative bounds; none when never reported
   ThemeMask themes = 0;
   friend bool operator==(const AdListing&, const AdListing&) = default;
+};
+
+/// One page of listed ads and how many matched in all.
+struct AdPage {
+  std::size_t total = 0;
+  std::vector<AdListing> ads;
+};
+
+class PartitionState;
+/// A matching ad, by reference: cheap to collect and sort; valid while the state is unchanged.
+struct AdRef {
+  Pence lower = -1;                  // latest lower bound; -1 when never reported
+  const std::string* key = nullptr;  // "registry:id"
+  const PartitionState* partition = nullptr;
 };
 
 class PartitionState {
@@ -113,8 +127,10 @@ class PartitionState {
   /// Adds this partition's share of every figure, for windows ending at `watermark`.
   void AddTo(Figures& figures, EpochSeconds watermark) const;
 
-  /// Appends the ads matching `filter` (in no particular order).
-  void ListAds(const AdFilter& filter, std::vector<AdListing>* out) const;
+  /// Appends a reference to every ad matching `filter` (in no particular order).
+  void FindAds(const AdFilter& filter, std::vector<AdRef>* out) const;
+  /// The full listing of an ad found by FindAds.
+  AdListing Listing(const AdRef& ref) const;
 
   /// The latest event time of this partition (observed_at, crawl_end completed_at).
   EpochSeconds watermark() const { return watermark_; }
@@ -149,6 +165,7 @@ class PartitionState {
   std::uint8_t InternName(std::vector<std::string>& names, std::string_view name);
   std::uint32_t InternAdvertiser(std::string_view page_name, std::string_view bylines);
   std::size_t Slot(EntityId id) const;
+  bool KnownEntity(EntityId id) const;
 
   const StateOptions* options_;
   AdMap ads_;

@@ -500,6 +500,7 @@ TEST(AttributorTest, AnchorsAndCandidates) {
   EXPECT_EQ(who("Mo-Mentum"), 0);
   EXPECT_EQ(who("Mo Mentum Fitness"), kNone);
   EXPECT_EQ(who("Go Mo Mentum"), kNone);
+  EXPECT_EQ(who("Mo Mentum Mo Mentum"), kNone);  // `^x$` is exactly x, not x … x
   EXPECT_EQ(who("Jo Bloggs for Ipswich"), 0);
   EXPECT_EQ(who("Jo Bloggs"), 0);
   EXPECT_EQ(who("Stop Jo Bloggs"), kNone);  // a candidate must begin the name

@@ -68,6 +68,9 @@ TEST(NormalizeTextTest, UrlsKeepHostAndPathWords) {
   EXPECT_EQ(N("http://nhs.uk/a%20b"), " nhs uk a b ");
   EXPECT_EQ(N("www.peoplesvote.uk"), " peoplesvote uk ");
   EXPECT_EQ(N("not-a-url?x=nhs"), " not a url x nhs ");  // only URLs lose their query
+  // What follows a scheme is read afresh: a space ends the URL, a letter starts a word.
+  EXPECT_EQ(N("http:// x"), " x ");
+  EXPECT_EQ(N("https://\xCE\xA9mega.org"), " \xCE\xA9mega org ");  // other scripts: as they are
 }
 
 TEST(NormalizeTextTest, InvalidUtf8Separates) {

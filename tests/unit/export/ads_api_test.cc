@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <future>
+#include <thread>
+
 #include "core/rapidjson.h"
 #include "entity_fixture.h"
 
@@ -26,11 +30,14 @@ AdListing Ad(std::string id, std::size_t entity, Presence presence, Pence lower_
           0b10};
 }
 
-// Serves `ads` through the filter like the partitions do, remembering the last filter.
+// Serves `ads` through the filter, largest lower bound first, paged, like MonitorState::ListAds
+// (tested in the state tests), remembering what it was asked.
 class AdsApiTest : public ::testing::Test {
  protected:
-  AdsApi api_{TwoPartyConfig(), [this](const AdFilter& f) {
+  AdsApi api_{TwoPartyConfig(), [this](const AdFilter& f, size_t offset, size_t limit) {
                 last_ = f;
+                last_offset_ = offset;
+                last_limit_ = limit;
                 std::vector<AdListing> out;
                 for (const AdListing& a : ads_) {
                   if (f.presence[static_cast<size_t>(a.presence)] &&
@@ -39,7 +46,15 @@ class AdsApiTest : public ::testing::Test {
                     out.push_back(a);
                   }
                 }
-                return out;
+                std::sort(out.begin(), out.end(), [](const AdListing& a, const AdListing& b) {
+                  return a.spend->lower != b.spend->lower ? a.spend->lower > b.spend->lower
+                                                          : a.ad_id < b.ad_id;
+                });
+                AdPage page{out.size(), {}};
+                for (size_t i = offset; i < out.size() && i - offset < limit; ++i) {
+                  page.ads.push_back(out[i]);
+                }
+                return page;
               }};
   rapidjson::Document Get(const std::string& query, int status = 200) {
     const HttpResponse r = api_.Handle({"GET", "/api/v1/ads", query});
@@ -57,6 +72,7 @@ class AdsApiTest : public ::testing::Test {
   }
   std::vector<AdListing> ads_;
   AdFilter last_;
+  size_t last_offset_ = 0, last_limit_ = 0;
 };
 
 TEST_F(AdsApiTest, ListsLostAdsLargestSpendFirstWithEveryField) {
@@ -104,6 +120,8 @@ TEST_F(AdsApiTest, PagesWithABoundedLimit) {
   EXPECT_EQ(d["ads"].Size(), AdsApi::kDefaultLimit);
   EXPECT_STREQ(d["ads"][0]["ad_id"].GetString(), "ad1249");
   d = Get("limit=60&offset=200");
+  EXPECT_EQ(last_offset_, 200U);
+  EXPECT_EQ(last_limit_, 60U);
   ASSERT_EQ(d["ads"].Size(), 50U);
   EXPECT_STREQ(d["ads"][0]["ad_id"].GetString(), "ad1049");
   EXPECT_EQ(Get("offset=1000")["ads"].Size(), 0U);
@@ -118,6 +136,29 @@ TEST_F(AdsApiTest, RejectsBadParametersWithAJsonErrorNamingThem) {
     ASSERT_TRUE(d.IsObject() && d.HasMember("error")) << q;
   }
   EXPECT_STREQ(Get("party=Nobody", 400)["error"].GetString(), "unknown party: Nobody");
+}
+
+TEST(AdsApiBusyTest, ServesOneListingAtATimeAndRefusesTheOthers) {
+  std::promise<void> entered, release;
+  std::shared_future<void> released = release.get_future().share();
+  AdsApi api(TwoPartyConfig(), [&](const AdFilter&, size_t, size_t) {
+    entered.set_value();
+    released.wait();
+    return AdPage{};
+  });
+  std::thread first([&] { EXPECT_EQ(api.Handle({"GET", "/api/v1/ads", ""}).status, 200); });
+  entered.get_future().wait();
+  const HttpResponse second = api.Handle({"GET", "/api/v1/ads", ""});
+  EXPECT_EQ(second.status, 503);
+  EXPECT_NE(second.body.find("busy"), std::string::npos);
+  release.set_value();
+  first.join();
+  std::promise<void> again;  // free again once the first is done
+  entered = std::move(again);
+  std::promise<void> open;
+  open.set_value();
+  released = open.get_future().share();
+  EXPECT_EQ(api.Handle({"GET", "/api/v1/ads", ""}).status, 200);
 }
 
 TEST_F(AdsApiTest, EscapesWhateverTheRegistrySentInNames) {

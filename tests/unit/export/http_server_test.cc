@@ -30,12 +30,15 @@ int Connect(int port) {
 }
 
 // Minimal GET over loopback with optional extra header lines; returns "<status> <body>".
-std::string Get(int port, const std::string& path, const std::string& headers = "") {
+// `half_close`: the client shuts its sending side right after the request (as `nc -N` does).
+std::string Get(int port, const std::string& path, const std::string& headers = "",
+                bool half_close = false) {
   const int fd = Connect(port);
   if (fd < 0) return "";
   const std::string req =
       "GET " + path + " HTTP/1.1\r\nHost: x\r\n" + headers + "Connection: close\r\n\r\n";
   (void)::send(fd, req.data(), req.size(), 0);
+  if (half_close) ::shutdown(fd, SHUT_WR);
   std::string raw;
   char buf[4096];
   ssize_t n;
@@ -173,6 +176,15 @@ TEST(HttpServerTest, BasicAuthCoversEveryPath) {
   EXPECT_NE(m.find("adwatch_http_rejected_requests_total{reason=\"unauthorized\"} 12\n"),
             std::string::npos)
       << m;
+}
+
+TEST(HttpServerTest, AnswersAClientThatHalfClosedAfterItsRequest) {
+  HttpServer server({}, [] { return std::nullopt; });
+  std::string error;
+  ASSERT_TRUE(server.Start("127.0.0.1:0", &error)) << error;
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(Get(server.port(), "/healthz", "", /*half_close=*/true), "200 ok\n");
+  }
 }
 
 TEST(ParseQueryTest, DecodesPercentAndPlusAndKeepsMalformedEscapesLiterally) {

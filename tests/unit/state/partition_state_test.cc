@@ -93,13 +93,46 @@ TEST(MonitorStateTest, NewAdsBeyondTheCapAreRejectedAndChangeNothing) {
     ASSERT_EQ(state.Apply(0, Obs("flood" + std::to_string(i), kT0 + i, 1, 99), enricher), want);
   }
   EXPECT_EQ(state.ad_count(), 100u);
+  // A refused ad does not move event time either (else later sightings would count late).
+  EXPECT_EQ(state.Partition(0).watermark(), kT0 + 99);
+  EXPECT_EQ(state.Apply(0, Obs("far-ahead", kT0 + 86'000, 1, 99), enricher), Outcome::kRejected);
+  EXPECT_EQ(state.Partition(0).watermark(), kT0 + 99);
   EXPECT_EQ(state.Apply(0, Obs("flood7", kT0 + 20'000, 5, 99), enricher), Outcome::kApplied);
   const Figures f = state.Snapshot();
   EXPECT_EQ(f.campaign_to_date[0].v[0], (100 + 4) * 100);  // 100 ads of £1, one of them now £5
-  EXPECT_EQ(f.rejects[static_cast<int>(RejectReason::kTooManyAds)], 9'900);
-  EXPECT_EQ(f.outcomes[static_cast<int>(Outcome::kRejected)], 9'900);
+  EXPECT_EQ(f.rejects[static_cast<int>(RejectReason::kTooManyAds)], 9'901);
+  EXPECT_EQ(f.outcomes[static_cast<int>(Outcome::kRejected)], 9'901);
+  EXPECT_EQ(f.outcomes[static_cast<int>(Outcome::kLate)], 0);
   // Another partition has its own cap.
   EXPECT_EQ(state.Apply(1, Obs("other", kT0, 1, 99), enricher), Outcome::kApplied);
+}
+
+TEST(MonitorStateTest, ListAdsPagesLargestSpendFirstAcrossPartitions) {
+  MonitorState state(Options());
+  FakeEnricher enricher;
+  // 250 ads over 3 partitions, ad i with lower bound £(i % 100); listed once, then missing.
+  for (int i = 0; i < 250; ++i) {
+    Observation o = Obs("ad" + std::to_string(1000 + i), kT0, i % 100, 999);
+    o.crawl_id = "c1";
+    state.Apply(i % 3, o, enricher);
+  }
+  for (int p = 0; p < 3; ++p)
+    state.Apply(p, CrawlEnd{"meta", "c1", "", kT0, kT0 + 60, 250}, enricher);
+  for (int p = 0; p < 3; ++p)
+    state.Apply(p, CrawlEnd{"meta", "c2", "", kT0 + 3600, kT0 + 3660, 0}, enricher);
+  AdFilter lost;
+  lost.presence[static_cast<size_t>(Presence::kMissing)] = true;
+  // The oracle: lower bound descending, then key.
+  std::vector<std::pair<int, std::string>> want;
+  for (int i = 0; i < 250; ++i) want.emplace_back(-(i % 100), "ad" + std::to_string(1000 + i));
+  std::sort(want.begin(), want.end());
+  const AdPage page = state.ListAds(lost, 200, 60);
+  EXPECT_EQ(page.total, 250U);
+  ASSERT_EQ(page.ads.size(), 50U);
+  for (size_t k = 0; k < page.ads.size(); ++k) EXPECT_EQ(page.ads[k].ad_id, want[200 + k].second);
+  EXPECT_EQ(state.ListAds(lost, 0, 3).ads.front().ad_id, want[0].second);
+  EXPECT_TRUE(state.ListAds(lost, 250, 10).ads.empty());
+  EXPECT_EQ(state.ListAds(lost, SIZE_MAX, SIZE_MAX).total, 250U);
 }
 
 TEST(MonitorStateTest, DuplicatesAndStaleSightingsChangeNothing) {
@@ -234,8 +267,7 @@ TEST(MonitorStateTest, CrawlEndFindsMissingUnlistedAndRemovedAds) {
   EXPECT_EQ(r.last_crawl_end, kT0 + 4200);
   // The API's list: the three lost ads with their state, names and times; filters apply.
   auto list = [&](AdFilter filter) {
-    std::vector<AdListing> ads;
-    state.ForEachPartition([&](std::int32_t, PartitionState& p) { p.ListAds(filter, &ads); });
+    std::vector<AdListing> ads = state.ListAds(filter, 0, 1000).ads;
     std::sort(ads.begin(), ads.end(),
               [](const AdListing& x, const AdListing& y) { return x.ad_id < y.ad_id; });
     return ads;

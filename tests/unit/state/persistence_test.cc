@@ -100,8 +100,7 @@ void ExpectSameFigures(const Figures& a, const Figures& b) {
 std::vector<AdListing> AllAds(MonitorState& state) {
   AdFilter all;
   all.presence.fill(true);
-  std::vector<AdListing> ads;
-  state.ForEachPartition([&](std::int32_t, PartitionState& p) { p.ListAds(all, &ads); });
+  std::vector<AdListing> ads = state.ListAds(all, 0, 1000).ads;
   std::sort(ads.begin(), ads.end(),
             [](const AdListing& a, const AdListing& b) { return a.ad_id < b.ad_id; });
   EXPECT_EQ(ads.size(), 30U);
