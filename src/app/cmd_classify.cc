@@ -127,11 +127,10 @@ void AppendAttribution(std::string& json, const Attribution& a, const Observatio
 
 int ClassifyCommand(const Config& config, bool explain, std::istream& in, std::ostream& out,
                     std::ostream& err) {
-  std::optional<ThemeClassifier> classifier;
-  try {
-    classifier.emplace(config.themes);
-  } catch (const std::exception& e) {
-    err << "themes: " << e.what() << '\n';
+  std::string error;
+  const std::optional<ThemeClassifier> classifier = ThemeClassifier::Compile(config.themes, &error);
+  if (!classifier) {
+    err << "themes: " << error << '\n';
     return 2;
   }
   const Attributor attributor(config.entities);

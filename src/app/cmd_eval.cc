@@ -150,11 +150,10 @@ void PrintReport(const EvalReport& report, std::ostream& out) {
 
 int EvalCommand(const Config& config, const std::string& corpus_path, bool show_errors,
                 std::ostream& out, std::ostream& err) {
-  std::optional<ThemeClassifier> classifier;
-  try {
-    classifier.emplace(config.themes);
-  } catch (const std::exception& e) {
-    err << "themes: " << e.what() << '\n';
+  std::string error;
+  const std::optional<ThemeClassifier> classifier = ThemeClassifier::Compile(config.themes, &error);
+  if (!classifier) {
+    err << "themes: " << error << '\n';
     return 2;
   }
   std::ifstream in(corpus_path);

@@ -269,6 +269,16 @@ ThemeMask ThemeClassifier::Classify(const AdContent& ad, ThemeExplanation* expla
   return mask;
 }
 
+std::optional<ThemeClassifier> ThemeClassifier::Compile(std::vector<ThemeConfig> themes,
+                                                        std::string* error) {
+  try {
+    return ThemeClassifier(std::move(themes));
+  } catch (const std::exception& e) {
+    *error = e.what();
+    return std::nullopt;
+  }
+}
+
 std::optional<ConfigProblem> CheckThemeRules(const std::vector<ThemeConfig>& themes,
                                              const std::string& file) {
   try {

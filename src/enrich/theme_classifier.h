@@ -59,6 +59,11 @@ class ThemeClassifier {
   ThemeClassifier(ThemeClassifier&&) noexcept;
   ThemeClassifier& operator=(ThemeClassifier&&) noexcept;
 
+  /// The classifier, or nullopt with `error` set (the exception's message) when the rules do
+  /// not compile: for commands that report and exit instead of catching.
+  static std::optional<ThemeClassifier> Compile(std::vector<ThemeConfig> themes,
+                                                std::string* error);
+
   /// Bit i set for theme i when its score reaches its threshold. Fills `explain` when given.
   ThemeMask Classify(const AdContent& ad, ThemeExplanation* explain = nullptr) const;
 

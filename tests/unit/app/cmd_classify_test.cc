@@ -199,5 +199,18 @@ TEST(ClassifyCommandTest, NamesAreEscapedInJson) {
                    "\n");
 }
 
+TEST(ClassifyCommandTest, RulesThatDoNotCompileExitWithTwoNamingTheRule) {
+  Config config;
+  ThemeConfig broken;
+  broken.name = "nhs";
+  broken.rules = {ThemeRule{"waiting (lists", true, 1, 7, "themes[0].patterns[0]"}};
+  config.themes.push_back(broken);
+  const Outcome r = Classify("{\"id\":\"1\"}\n", false, config);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err.rfind("themes: ", 0), 0U) << r.err;
+  EXPECT_NE(r.err.find("cannot compile \"waiting (lists\""), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace adwatch
