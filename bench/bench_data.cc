@@ -63,6 +63,8 @@ std::size_t HeapInUse() {
   return mi.uordblks + mi.hblkhd;
 }
 
+std::string SyntheticKey(std::size_t i) { return "meta:" + std::to_string(461290581348812ULL + i); }
+
 std::string SyntheticObservation(std::size_t i) {
   std::string s = R"({"kind":"observation","registry":"meta","observed_at":"2019-12-09T06:12:00Z",)"
                   R"("crawl_id":"meta-GB-2019-12-09T06","lookup":"listing","status":"present",)"

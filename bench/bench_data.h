@@ -52,6 +52,8 @@ std::size_t HeapInUse();
 /// A Meta listing sighting of distinct ad `i` (id 461290581348812 + i, one of 500 pages) with
 /// spend, so every new ad also adds a window increment.
 std::string SyntheticObservation(std::size_t i);
+/// Its Kafka key (`meta:<id>`), which the pipeline checks against the body.
+std::string SyntheticKey(std::size_t i);
 
 /// A fresh directory under $TMPDIR (default /tmp), removed with everything in it on
 /// destruction. path() is empty when it could not be created.

@@ -59,10 +59,12 @@ bool FeedSynthetic(Pipeline& pipeline, std::size_t first, std::size_t n, int par
                    std::vector<std::int64_t>* next_offsets, Checkpointer* cp) {
   for (std::size_t i = first; i < first + n; ++i) {
     const std::string line = SyntheticObservation(i);
+    const std::string key = SyntheticKey(i);
     InputRecord record;
     record.topic = "adwatch.observations";
     record.partition = static_cast<std::int32_t>(i % static_cast<std::size_t>(partitions));
     record.offset = (*next_offsets)[static_cast<std::size_t>(record.partition)]++;
+    record.key = key;
     record.value = line;
     pipeline.Process(record);
     if (!cp->MaybeCheckpoint(pipeline)) return false;
@@ -99,6 +101,7 @@ void BM_PipelineDurable(benchmark::State& state) {
       record.topic = "adwatch.observations";
       record.partition = r.partition;
       record.offset = offsets[static_cast<std::size_t>(r.partition)]++;
+      record.key = data.keys[r.line];
       record.value = data.lines[r.line];
       pipeline->Process(record);
       if (!cp.MaybeCheckpoint(*pipeline)) break;

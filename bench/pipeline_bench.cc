@@ -43,6 +43,7 @@ void BM_PipelineProcess(benchmark::State& state) {
       InputRecord record;
       record.topic = "adwatch.observations";
       record.partition = r.partition;
+      record.key = data.keys[r.line];
       record.value = data.lines[r.line];
       const Outcome o = pipeline->Process(record);
       applied += o == Outcome::kApplied ? 1 : 0;
@@ -130,7 +131,12 @@ void BM_MemoryPerAd(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(EnvOr("ADWATCH_BENCH_MEMORY_ADS", 100000));
   std::vector<std::string> lines;
   lines.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) lines.push_back(SyntheticObservation(i));
+  std::vector<std::string> keys;
+  keys.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    lines.push_back(SyntheticObservation(i));
+    keys.push_back(SyntheticKey(i));
+  }
   FixedClock clock;
   for (auto _ : state) {
     Pipeline pipeline(DefaultConfig(), clock);
@@ -138,8 +144,10 @@ void BM_MemoryPerAd(benchmark::State& state) {
     // that only per-ad growth is measured.
     for (std::int32_t p = 0; p < 8; ++p) {
       const std::string warm = SyntheticObservation(n + static_cast<std::size_t>(p));
+      const std::string warm_key = SyntheticKey(n + static_cast<std::size_t>(p));
       InputRecord record;
       record.partition = p;
+      record.key = warm_key;
       record.value = warm;
       pipeline.Process(record);
     }
@@ -149,6 +157,7 @@ void BM_MemoryPerAd(benchmark::State& state) {
     for (std::size_t i = 0; i < n; ++i) {
       InputRecord record;
       record.partition = static_cast<std::int32_t>(i % 8);
+      record.key = keys[i];
       record.value = lines[i];
       applied += pipeline.Process(record) == Outcome::kApplied ? 1 : 0;
     }

@@ -53,7 +53,9 @@ bool Monitor::Start(std::string* error) {
   if (!consumer_) return false;
   consumer_->OnAssigned([this](const auto& parts) { return OnAssigned(parts); });
   consumer_->OnRevoked([this](const auto& parts, bool lost) { OnRevoked(parts, lost); });
-  consumer_->OnIncident([this](std::int32_t p, const std::string& why) { OnIncident(p, why); });
+  consumer_->OnIncident([this](std::int32_t p, const std::string& why, bool rebuild_helps) {
+    OnIncident(p, why, rebuild_helps);
+  });
   started_ = true;
   Log(LogLevel::kInfo, "started",
       {{"brokers", config_.kafka.brokers},
@@ -115,8 +117,10 @@ void Monitor::OnRevoked(const std::vector<std::int32_t>& partitions, bool lost) 
   pipeline_.metrics().SetIncidents(static_cast<int>(incidents_.size()));
 }
 
-void Monitor::OnIncident(std::int32_t partition, const std::string& why) {
-  if (options_.rebuild_out_of_range) {
+void Monitor::OnIncident(std::int32_t partition, const std::string& why, bool rebuild_helps) {
+  // Lost input (the topic truncated) stays an incident even with --on-out-of-range=rebuild: a
+  // rebuild would only start late, silently.
+  if (options_.rebuild_out_of_range && rebuild_helps) {
     std::string error;
     if (!pipeline_.ResetPartition(partition, &error)) {
       Fail("cannot reset partition " + std::to_string(partition) + ": " + error);
@@ -132,7 +136,10 @@ void Monitor::OnIncident(std::int32_t partition, const std::string& why) {
     }
   }
   std::lock_guard lock(status_mu_);
-  incidents_[partition] = why;
+  incidents_[partition] = rebuild_helps ? why +
+                                              "; restart with --on-out-of-range=rebuild to "
+                                              "replay it from the earliest offset"
+                                        : why;
   pipeline_.metrics().SetIncidents(static_cast<int>(incidents_.size()));
 }
 
@@ -150,8 +157,7 @@ std::optional<std::string> Monitor::NotReadyReason() const {
   if (assigned_.empty()) return "no partitions assigned yet";
   if (!incidents_.empty()) {
     return "partition " + std::to_string(incidents_.begin()->first) + " in incident (" +
-           incidents_.begin()->second +
-           "); restart with --on-out-of-range=rebuild to replay it from the earliest offset";
+           incidents_.begin()->second + ")";
   }
   if (!catching_up_.empty()) {
     return "rebuilding partition " + std::to_string(*catching_up_.begin()) +

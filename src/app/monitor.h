@@ -58,7 +58,7 @@ class Monitor {
  private:
   std::vector<std::int64_t> OnAssigned(const std::vector<std::int32_t>& partitions);
   void OnRevoked(const std::vector<std::int32_t>& partitions, bool lost);
-  void OnIncident(std::int32_t partition, const std::string& why);
+  void OnIncident(std::int32_t partition, const std::string& why, bool rebuild_helps);
   void UpdateLag();
   bool CheckpointNow();
   void Fail(const std::string& why);

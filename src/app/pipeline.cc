@@ -1,6 +1,9 @@
 #include "app/pipeline.h"
 
+#include <cstdio>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace adwatch {
 namespace {
@@ -11,6 +14,28 @@ constexpr auto kCheckpointInterval = std::chrono::milliseconds(1000);
 std::uint64_t Fnv1a(std::string_view s, std::uint64_t h = 1469598103934665603ULL) {
   for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
   return h;
+}
+
+// The Kafka key must agree with the body (SPEC §2): an observation is keyed `<registry>:<ad id>`
+// (so that one ad lives in one partition and is counted once); a crawl_end, which its producer
+// sends to every partition explicitly, has no key (null or empty). Anything else is a
+// `key_mismatch` reject: e.g. the same ad under a second key would land on another partition
+// and be counted twice.
+std::optional<Rejection> CheckKey(std::string_view key, const Message& message) {
+  if (const auto* o = std::get_if<Observation>(&message)) {
+    const std::string_view r = o->registry;
+    const std::string_view id = o->ad_id;
+    if (key.size() == r.size() + 1 + id.size() && key.substr(0, r.size()) == r &&
+        key[r.size()] == ':' && key.substr(r.size() + 1) == id) {
+      return std::nullopt;
+    }
+    return Rejection{
+        RejectReason::kKeyMismatch,
+        key.empty() ? "observation without a key (expected " + o->registry + ":" + o->ad_id + ")"
+                    : "key is not " + o->registry + ":" + o->ad_id};
+  }
+  if (key.empty()) return std::nullopt;
+  return Rejection{RejectReason::kKeyMismatch, "crawl_end with a key (expected none)"};
 }
 
 }  // namespace
@@ -33,44 +58,107 @@ Pipeline::Pipeline(const Config& config, const Clock& clock)
       state_(StateOptions::FromConfig(config_)),
       collector_(std::make_shared<FiguresCollector>(config_, [this] { return Snapshot(); })) {}
 
+namespace {
+
+// One `path=value` line per state-relevant config key; strings are length-prefixed so that no
+// value can imitate another line.
+class FingerprintText {
+ public:
+  void Add(std::string_view path, std::string_view value) {
+    text_.append(path).append("=").append(value).append("\n");
+  }
+  void Add(std::string_view path, long long value) { Add(path, std::to_string(value)); }
+  static std::string Str(std::string_view s) {
+    return std::to_string(s.size()) + ":" + std::string(s);
+  }
+  static std::string List(const std::vector<std::string>& values) {
+    std::string out = "[";
+    for (const std::string& v : values) out += Str(v) + ",";
+    return out + "]";
+  }
+  std::string Take() { return std::move(text_); }
+
+ private:
+  std::string text_;
+};
+
+std::string Rules(const std::vector<ThemeRule>& rules) {
+  std::string out = "[";
+  for (const ThemeRule& r : rules) {
+    char weight[40];
+    std::snprintf(weight, sizeof weight, "%.17g", r.weight);
+    out += (r.pattern ? "r" : "p") + FingerprintText::Str(r.text) + "*" + weight + ",";
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+std::string Pipeline::StateFingerprintText(const Config& c) {
+  // Every config key that changes what a stored byte means, how figures were accumulated or
+  // which messages were accepted. A key that is not here must be in this list of deliberate
+  // exclusions, with the reason:
+  //   kafka.brokers, kafka.group, kafka.dead_letter_topic, kafka.allow_insecure_tls and every
+  //     kafka.properties entry but isolation.level: how to connect, not what is read;
+  //   kafka.topic: the store keys every row by topic already (another topic: no stored state);
+  //   listen, web_config, state: where to serve and store, not what;
+  //   entities[].type, entities[].spending_limit, themes[].description, rule line/key: applied
+  //     at export (or only for people), never stored.
+  // Adding a key: one `t.Add` line (and a row in the table of tests/unit/app/fingerprint_test).
+  FingerprintText t;
+  t.Add("state_format", 2);  // the byte formats in state/partition_state.cc
+  t.Add("kafka.format", c.kafka.format == InputFormat::kProtobuf ? "protobuf" : "json");
+  std::string isolation = "read_committed";  // librdkafka's default
+  for (const auto& [key, value] : c.kafka.properties) {
+    if (key == "isolation.level") isolation = value;
+  }
+  t.Add("kafka.properties.isolation.level", isolation);
+  for (const WindowSpec& w : c.windows)
+    t.Add("windows", FingerprintText::Str(w.name) + "=" + std::to_string(w.seconds));
+  t.Add("grace", c.grace_seconds);
+  if (c.regulated_period) {
+    t.Add("regulated_period", std::to_string(c.regulated_period->start) + "-" +
+                                  std::to_string(c.regulated_period->end));
+  }
+  for (const EntityConfig& e : c.entities) {
+    t.Add("entities", FingerprintText::Str(e.name) + FingerprintText::List(e.page_ids) +
+                          FingerprintText::List(e.bylines) + FingerprintText::List(e.page_names) +
+                          FingerprintText::List(e.candidates) +
+                          FingerprintText::List(e.google_advertiser_ids) +
+                          FingerprintText::List(e.google_advertiser_names));
+  }
+  for (const ThemeConfig& th : c.themes) {
+    char threshold[40];
+    std::snprintf(threshold, sizeof threshold, "%.17g", th.threshold);
+    t.Add("themes", FingerprintText::Str(th.name) + ">=" + threshold + Rules(th.rules) +
+                        Rules(th.exclusions));
+  }
+  t.Add("currency.reporting", c.currency.reporting);
+  for (const auto& [code, rate] : c.currency.conversion) {
+    t.Add("currency.conversion", FingerprintText::Str(code) + std::to_string(rate.numerator) + "/" +
+                                     std::to_string(rate.denominator));
+  }
+  t.Add("limits.max_message_bytes", static_cast<long long>(c.limits.max_message_bytes));
+  t.Add("limits.max_depth", c.limits.max_depth);
+  t.Add("limits.max_string_bytes", static_cast<long long>(c.limits.max_string_bytes));
+  t.Add("limits.max_array_items", static_cast<long long>(c.limits.max_array_items));
+  t.Add("limits.max_ads_per_partition", static_cast<long long>(c.limits.max_ads_per_partition));
+  t.Add("limits.future_tolerance", c.limits.future_tolerance_seconds);
+  return t.Take();
+}
+
 std::string Pipeline::StateFingerprint(const Config& config) {
-  // Everything that decides what a stored byte means or how figures were accumulated:
-  // entity and theme order and rules, the regulated period, the grace, limits and currency.
-  std::string text = "adwatch-state-v2";
-  for (const EntityConfig& e : config.entities) {
-    text += "|e:" + e.name;
-    for (const auto* list : {&e.page_ids, &e.bylines, &e.page_names, &e.candidates,
-                             &e.google_advertiser_ids, &e.google_advertiser_names}) {
-      for (const std::string& v : *list) text += "," + v;
-      text += ";";
-    }
-  }
-  for (const ThemeConfig& t : config.themes) {
-    text += "|t:" + t.name + ">=" + std::to_string(t.threshold);
-    for (const auto* list : {&t.rules, &t.exclusions}) {
-      for (const ThemeRule& r : *list) {
-        text += (r.pattern ? ",r:" : ",p:") + r.text + "*" + std::to_string(r.weight);
-      }
-      text += ";";
-    }
-  }
-  if (config.regulated_period) {
-    text += "|p:" + std::to_string(config.regulated_period->start) + "-" +
-            std::to_string(config.regulated_period->end);
-  }
-  text += "|g:" + std::to_string(config.grace_seconds);
-  text += "|c:" + config.currency.reporting;
-  for (const auto& [code, rate] : config.currency.conversion) {
-    text +=
-        "," + code + "=" + std::to_string(rate.numerator) + "/" + std::to_string(rate.denominator);
-  }
   char hex[32];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(Fnv1a(text)));
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(Fnv1a(StateFingerprintText(config))));
   return std::string("v2-") + hex;
 }
 
 Outcome Pipeline::Process(const InputRecord& record) {
   DecodeResult decoded = decoder_->Decode(record.value);
+  if (const auto* message = std::get_if<Message>(&decoded)) {
+    if (auto mismatch = CheckKey(record.key, *message)) decoded = std::move(*mismatch);
+  }
   Outcome outcome = Outcome::kRejected;
   const Rejection* rejection = std::get_if<Rejection>(&decoded);
   {

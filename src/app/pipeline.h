@@ -74,8 +74,12 @@ class Pipeline {
   PipelineMetrics& metrics() { return metrics_; }
   const std::shared_ptr<FiguresCollector>& collector() const { return collector_; }
 
-  /// What the stored bytes mean: format version and the config that shapes state.
+  /// What the stored bytes mean: a hash of StateFingerprintText (`v2-<16 hex>`).
   static std::string StateFingerprint(const Config& config);
+  /// The canonical text hashed: one `key=value` line per state-relevant config key (format
+  /// version, windows, grace, period, entities, themes, currency, limits, input format and
+  /// isolation level). A stored state is refused under any other.
+  static std::string StateFingerprintText(const Config& config);
 
  private:
   class ConfigEnricher : public Enricher {

@@ -5,10 +5,17 @@
 // Duplicate keys: a field adwatch reads that appears twice in the same object is rejected as
 // `bad_value` (no "first wins"/"last wins" ambiguity); duplicates of ignored fields are ignored.
 // `null` counts as absent.
+//
+// Escapes: the raw bytes are checked before parsing, but `\uXXXX` escapes are decoded by the
+// parser, and RapidJSON 1.1 turns a lone low surrogate (`"\udc00"`) into the bytes ED B0 80.
+// So when the message contains a `\u`, every decoded string and key is checked again with the
+// same validator: invalid UTF-8 anywhere is `bad_encoding`. Surrogate pairs decode to valid
+// 4-byte sequences and are accepted; a lone high surrogate is a parse error (`malformed_json`).
 #include <cstring>
 #include <string>
 
 #include "core/rapidjson.h"
+#include "core/utf8.h"
 #include "decode/raw_message.h"
 
 namespace adwatch {
@@ -97,8 +104,11 @@ class Handler {
     stack_.reserve(static_cast<std::size_t>(max_depth_) + 1);
   }
 
-  void Reset(RawMessage* raw) {
+  /// `check_strings`: validate the UTF-8 of every decoded string (the message has escapes).
+  void Reset(RawMessage* raw, bool check_strings) {
     raw_ = raw;
+    check_strings_ = check_strings;
+    bad_string_ = false;
     stack_.clear();
     stack_.push_back(Ctx::kRoot);
     field_ = nullptr;
@@ -107,6 +117,7 @@ class Handler {
     too_deep_ = false;
   }
   bool too_deep() const { return too_deep_; }
+  bool bad_string() const { return bad_string_; }
 
   bool Null() { return Scalar(RawType::kNull); }
   bool Bool(bool) { return Scalar(RawType::kBool); }
@@ -119,6 +130,7 @@ class Handler {
   bool Double(double) { return Scalar(RawType::kDouble); }
   bool RawNumber(const char*, rapidjson::SizeType, bool) { return Scalar(RawType::kDouble); }
   bool String(const char* s, rapidjson::SizeType len, bool) {
+    Check(s, len);
     return Scalar(RawType::kString, std::string_view(s, len));
   }
 
@@ -128,6 +140,7 @@ class Handler {
   bool EndArray(rapidjson::SizeType) { return Close(); }
 
   bool Key(const char* s, rapidjson::SizeType len, bool) {
+    Check(s, len);
     const std::string_view key(s, len);
     field_ = nullptr;
     texts_ = nullptr;
@@ -168,6 +181,12 @@ class Handler {
   }
 
  private:
+  void Check(const char* s, rapidjson::SizeType len) {
+    if (check_strings_ && !bad_string_ && !ValidUtf8(std::string_view(s, len))) {
+      bad_string_ = true;
+    }
+  }
+
   // `Spend_Range_Min_<CUR>` / `Spend_Range_Max_<CUR>`.
   void GoogleSpendKey(std::string_view key) {
     const std::string_view which = key.substr(12, 4);
@@ -278,6 +297,8 @@ class Handler {
   Ctx descend_ = Ctx::kSkip;   // ... and the context if it is an object
   RawTexts* array_ = nullptr;  // the text array being read (Ctx::kTexts)
   bool too_deep_ = false;
+  bool check_strings_ = false;  // the message has `\u` escapes
+  bool bad_string_ = false;     // a decoded string or key is not UTF-8
 };
 
 // UTF-8 is validated over the whole message before parsing (ValidUtf8, strict, with an ASCII
@@ -301,13 +322,13 @@ class JsonDecoder final : public Decoder {
     if (std::memchr(payload.data(), 0, payload.size()) != nullptr) {
       return Rejection{RejectReason::kMalformedJson, "NUL byte in message"};
     }
-    if (!decode_internal::ValidUtf8(payload)) {
+    if (!ValidUtf8(payload)) {
       return Rejection{RejectReason::kBadEncoding, "invalid UTF-8"};
     }
     buffer_.assign(payload.data(), payload.size());
     buffer_.append(kPadding, '\0');
     raw_.Clear();
-    handler_.Reset(&raw_);
+    handler_.Reset(&raw_, payload.find("\\u") != std::string_view::npos);
     rapidjson::InsituStringStream stream(buffer_.data());
     const rapidjson::ParseResult result = reader_.Parse<kParseFlags>(stream, handler_);
     if (result.IsError()) {
@@ -318,6 +339,10 @@ class JsonDecoder final : public Decoder {
       return Rejection{RejectReason::kMalformedJson,
                        std::string(rapidjson::GetParseError_En(result.Code())) + " at offset " +
                            std::to_string(result.Offset())};
+    }
+    if (handler_.bad_string()) {
+      return Rejection{RejectReason::kBadEncoding,
+                       "an escape decodes to invalid UTF-8 (a lone surrogate)"};
     }
     return decode_internal::BuildMessage(raw_, options_, clock_);
   }

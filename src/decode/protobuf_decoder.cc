@@ -10,6 +10,7 @@
 #else
 #include "observation.pb.h"
 #endif
+#include "core/utf8.h"
 #include "decode/raw_message.h"
 
 namespace adwatch {
@@ -152,7 +153,7 @@ class ProtobufDecoder final : public Decoder {
 
   void Put(bool has, const std::string& value, const char* name, RawField* out) {
     if (!has) return;
-    if (!decode_internal::ValidUtf8(value)) {
+    if (!ValidUtf8(value)) {
       if (bad_encoding_ == nullptr) bad_encoding_ = name;
       return;
     }
@@ -165,7 +166,7 @@ class ProtobufDecoder final : public Decoder {
     out->type = RawType::kArray;
     out->begin = static_cast<std::uint32_t>(raw_.text_pool.size());
     for (const std::string& v : values) {
-      if (!decode_internal::ValidUtf8(v)) {
+      if (!ValidUtf8(v)) {
         if (bad_encoding_ == nullptr) bad_encoding_ = "ad texts";
         continue;
       }

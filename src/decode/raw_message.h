@@ -96,7 +96,4 @@ struct RawMessage {
 /// Strings are copied out; `raw` may be reused afterwards.
 DecodeResult BuildMessage(const RawMessage& raw, const DecoderOptions& options, const Clock& clock);
 
-/// Strict UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
-bool ValidUtf8(std::string_view s);
-
 }  // namespace adwatch::decode_internal

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/utf8.h"
+
 namespace adwatch {
 namespace {
 
@@ -129,43 +131,6 @@ constexpr const char* kLatin[] = {
 };
 // clang-format on
 static_assert(sizeof kLatin / sizeof kLatin[0] == 0x180 - 0xC0);
-
-// Decodes the UTF-8 sequence at s[i]; false (with *len 1) for an invalid or truncated one.
-bool DecodeUtf8(std::string_view s, std::size_t i, char32_t* cp, std::size_t* len) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  *len = 1;
-  std::size_t n = 0;
-  char32_t v = 0;
-  if (b0 < 0x80) {
-    *cp = b0;
-    return true;
-  }
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    n = 2;
-    v = b0 & 0x1Fu;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    n = 3;
-    v = b0 & 0x0Fu;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    n = 4;
-    v = b0 & 0x07u;
-  } else {
-    return false;
-  }
-  if (i + n > s.size()) return false;
-  for (std::size_t k = 1; k < n; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return false;
-    v = (v << 6) | (b & 0x3Fu);
-  }
-  if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10FFFF)) ||
-      (v >= 0xD800 && v <= 0xDFFF)) {
-    return false;
-  }
-  *cp = v;
-  *len = n;
-  return true;
-}
 
 // What a code point is to the normaliser. Letters come back as their ASCII spelling in
 // `ascii` (empty for letters kept as they are).

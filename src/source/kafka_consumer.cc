@@ -10,6 +10,8 @@
 namespace adwatch {
 namespace {
 
+constexpr int kWatermarkTimeoutMs = 5000;
+
 std::vector<std::int32_t> Partitions(const rd_kafka_topic_partition_list_t* list) {
   std::vector<std::int32_t> out;
   for (int i = 0; i < list->cnt; ++i) out.push_back(list->elems[i].partition);
@@ -92,7 +94,9 @@ void KafkaConsumer::Rebalance(rd_kafka_resp_err_t err,
     for (int i = 0; i < partitions->cnt; ++i) {
       const auto n = static_cast<std::size_t>(i);
       partitions->elems[i].offset = offsets[n];
-      assigned_[parts[n]] = offsets[n];
+      // A stored offset, or (RD_KAFKA_OFFSET_BEGINNING) a rebuild, which expects offset 0.
+      assigned_[parts[n]] =
+          offsets[n] >= 0 ? ExpectedOffset{offsets[n], false} : ExpectedOffset{0, true};
     }
     Log(LogLevel::kInfo, "partitions_assigned",
         {{"count", std::to_string(parts.size())}, {"total", std::to_string(assigned_.size())}});
@@ -120,14 +124,50 @@ void KafkaConsumer::Rebalance(rd_kafka_resp_err_t err,
   }
 }
 
-void KafkaConsumer::Incident(std::int32_t partition, const std::string& why) {
+void KafkaConsumer::Incident(std::int32_t partition, const std::string& why, bool rebuild_helps) {
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(list, topic_.c_str(), partition);
   rd_kafka_pause_partitions(rk_, list);
   rd_kafka_topic_partition_list_destroy(list);
   Log(LogLevel::kError, "partition_incident",
-      {{"topic", topic_}, {"partition", std::to_string(partition)}, {"why", why}});
-  if (on_incident_) on_incident_(partition, why);
+      {{"topic", topic_},
+       {"partition", std::to_string(partition)},
+       {"why", why},
+       {"rebuild_helps", rebuild_helps ? "true" : "false"}});
+  if (on_incident_) on_incident_(partition, why, rebuild_helps);
+}
+
+bool KafkaConsumer::AcceptGap(std::int32_t partition, const ExpectedOffset& expected,
+                              std::int64_t offset) {
+  // Asked of the broker (not the cached value): a gap is rare enough, and the answer decides
+  // whether a partition stops.
+  std::int64_t low = -1;
+  std::int64_t high = -1;
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk_, topic_.c_str(), partition, &low,
+                                                             &high, kWatermarkTimeoutMs);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR || low < 0) {
+    Incident(partition,
+             "offsets " + std::to_string(expected.next) + ".." + std::to_string(offset - 1) +
+                 " skipped and the low watermark is unknown (" + rd_kafka_err2str(err) +
+                 "): cannot tell markers from lost input",
+             false);
+    return false;
+  }
+  if (auto lost = MissingInput(expected, offset, low)) {
+    Incident(partition, *lost, false);
+    return false;
+  }
+  long long suppressed = 0;
+  if (gap_log_.Allow(&suppressed)) {
+    Log(LogLevel::kInfo, "offset_gap",
+        {{"partition", std::to_string(partition)},
+         {"expected", std::to_string(expected.next)},
+         {"got", std::to_string(offset)},
+         {"low_watermark", std::to_string(low)},
+         {"why", "transaction markers or aborted records"},
+         {"suppressed", std::to_string(suppressed)}});
+  }
+  return true;
 }
 
 bool KafkaConsumer::RestartFromBeginning(std::int32_t partition) {
@@ -152,7 +192,7 @@ bool KafkaConsumer::RestartFromBeginning(std::int32_t partition) {
         {{"partition", std::to_string(partition)}, {"error", failure}});
     return false;
   }
-  assigned_[partition] = RD_KAFKA_OFFSET_BEGINNING;
+  assigned_[partition] = ExpectedOffset{0, true};
   return true;
 }
 
@@ -176,7 +216,8 @@ bool KafkaConsumer::Poll(int timeout_ms, const Handler& handler) {
     const bool out_of_range = msg->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
                               msg->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE;
     if (out_of_range && msg->rkt != nullptr && assigned_.count(partition)) {
-      Incident(partition, std::string("offset out of range: ") + rd_kafka_message_errstr(msg));
+      Incident(partition, std::string("offset out of range: ") + rd_kafka_message_errstr(msg),
+               true);
     } else {
       long long suppressed = 0;
       if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && error_log_.Allow(&suppressed)) {
@@ -197,13 +238,11 @@ bool KafkaConsumer::Poll(int timeout_ms, const Handler& handler) {
     rd_kafka_message_destroy(msg);
     return false;
   }
-  if (it->second >= 0 && msg->offset != it->second) {
-    if (msg->offset < it->second) {  // already applied (a re-fetch): never apply twice
-      rd_kafka_message_destroy(msg);
-      return false;
-    }
-    Incident(partition, "gap: expected offset " + std::to_string(it->second) + ", got " +
-                            std::to_string(msg->offset));
+  if (msg->offset < it->second.next) {  // already applied (a re-fetch): never apply twice
+    rd_kafka_message_destroy(msg);
+    return false;
+  }
+  if (msg->offset > it->second.next && !AcceptGap(partition, it->second, msg->offset)) {
     rd_kafka_message_destroy(msg);
     return false;
   }
@@ -214,14 +253,14 @@ bool KafkaConsumer::Poll(int timeout_ms, const Handler& handler) {
   if (msg->key != nullptr) record.key = {static_cast<const char*>(msg->key), msg->key_len};
   if (msg->payload != nullptr) record.value = {static_cast<const char*>(msg->payload), msg->len};
   handler(record);
-  it->second = msg->offset + 1;
+  it->second = ExpectedOffset{msg->offset + 1, false};
   rd_kafka_message_destroy(msg);
   return true;
 }
 
 std::map<std::int32_t, std::int64_t> KafkaConsumer::Lags() const {
   std::map<std::int32_t, std::int64_t> out;
-  for (const auto& [partition, next] : assigned_) {
+  for (const auto& [partition, expected] : assigned_) {
     int64_t low = 0, high = 0;
     if (rd_kafka_get_watermark_offsets(rk_, topic_.c_str(), partition, &low, &high) !=
             RD_KAFKA_RESP_ERR_NO_ERROR ||
@@ -229,7 +268,7 @@ std::map<std::int32_t, std::int64_t> KafkaConsumer::Lags() const {
       out[partition] = -1;
       continue;
     }
-    out[partition] = std::max<std::int64_t>(0, high - (next < 0 ? low : next));
+    out[partition] = std::max<std::int64_t>(0, high - std::max(expected.next, low));
   }
   return out;
 }

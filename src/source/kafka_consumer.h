@@ -2,8 +2,11 @@
 // at a time (DOMAIN.md: batch consume has known issues), cooperative-sticky assignment.
 // Where each assigned partition starts is the application's choice (the offset its persisted
 // state reflects, or the beginning), never the group's committed offset; offsets are still
-// committed for visibility. `auto.offset.reset` is `error`: an out-of-range offset or a gap in
-// offsets is an incident (the partition is paused and reported), never a silent skip.
+// committed for visibility. `auto.offset.reset` is `error`: an out-of-range offset is an
+// incident (the partition is paused and reported), never a silent skip. A gap in offsets is
+// normal (transaction markers, aborted records under read_committed) unless the partition's low
+// watermark shows that records the state expects were deleted (source/offset_continuity.h): then
+// it is an incident that a rebuild cannot cure.
 // Messages of a partition whose assignment was lost (session timeout, zombie) are dropped.
 // Thread-safety: all calls from one thread; the callbacks run inside Poll.
 #pragma once
@@ -21,6 +24,7 @@
 
 #include "core/log.h"
 #include "source/input_record.h"
+#include "source/offset_continuity.h"
 
 namespace adwatch {
 
@@ -38,11 +42,12 @@ class KafkaConsumer {
   using PartitionsCallback = std::function<void(const std::vector<std::int32_t>&)>;
   /// Returns the offset to start each newly assigned partition at (RD_KAFKA_OFFSET_BEGINNING
   /// for the earliest retained one).
-  using AssignCallback =
-      std::function<std::vector<std::int64_t>(const std::vector<std::int32_t>&)>;
+  using AssignCallback = std::function<std::vector<std::int64_t>(const std::vector<std::int32_t>&)>;
   /// (revoked partitions, lost): revoked ones are still owned during the call.
   using RevokeCallback = std::function<void(const std::vector<std::int32_t>&, bool lost)>;
-  using IncidentCallback = std::function<void(std::int32_t partition, const std::string& why)>;
+  /// `rebuild_helps`: false when the input itself is lost (replaying cannot recover it).
+  using IncidentCallback =
+      std::function<void(std::int32_t partition, const std::string& why, bool rebuild_helps)>;
 
   /// Creates the consumer and subscribes. nullptr and `error` on bad properties.
   static std::unique_ptr<KafkaConsumer> Create(const ConsumerOptions& options, std::string* error);
@@ -84,14 +89,18 @@ class KafkaConsumer {
 
   rd_kafka_t* rk_ = nullptr;
   std::string topic_;
-  std::map<std::int32_t, std::int64_t> assigned_;  // partition -> next offset (-1 unknown)
+  std::map<std::int32_t, ExpectedOffset> assigned_;  // partition -> what its state expects
   AssignCallback on_assigned_;
   RevokeCallback on_revoked_;
   IncidentCallback on_incident_;
-  void Incident(std::int32_t partition, const std::string& why);
+  void Incident(std::int32_t partition, const std::string& why, bool rebuild_helps);
+  /// A delivered offset beyond the expected one: true to apply it (only markers or aborted
+  /// records in between), false after raising the incident (input lost).
+  bool AcceptGap(std::int32_t partition, const ExpectedOffset& expected, std::int64_t offset);
   bool closed_ = false;
   bool ever_assigned_ = false;
   LogRateLimiter error_log_{5};
+  LogRateLimiter gap_log_{5};
 };
 
 }  // namespace adwatch

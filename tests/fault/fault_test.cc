@@ -417,5 +417,39 @@ TEST(Fault, OffsetOutOfRangeIsAnIncidentUntilTheOperatorRebuilds) {
   EXPECT_EQ(Metric(a, SampleKey("adwatch_partitions_in_incident", {})), 0);
 }
 
+// --- (8b) a truncated topic: lost input, which a rebuild cannot cure --------------------------
+
+TEST(Fault, ATruncatedTopicIsAnIncidentThatARebuildCannotCure) {
+  Harness h({});
+  ASSERT_TRUE(h.ok()) << h.error();
+  // ~6 MB on partition 0 before the stream: the cluster keeps ~5 MiB per partition, so the
+  // oldest batches go and partition 0's low watermark moves past 0, as retention would.
+  ASSERT_TRUE(h.ProduceRaw(std::string(200 * 1000, 'x'), 0, 30));
+  ASSERT_TRUE(h.ProduceAll());
+  Instance& a = h.AddInstance("a");
+  for (const bool rebuild : {false, true}) {
+    if (rebuild) {
+      ASSERT_STARTED(a, {"--on-out-of-range=rebuild"});
+    } else {
+      ASSERT_STARTED(a, {});
+    }
+    std::string body;
+    ASSERT_TRUE(WaitFor(60,
+                        [&] {
+                          return Metric(a, SampleKey("adwatch_partitions_in_incident", {})) == 1 &&
+                                 a.Readyz(&body) == 503 &&
+                                 body.find("partition 0 in incident") != std::string::npos &&
+                                 body.find("truncated") != std::string::npos;
+                        }))
+        << "readyz: " << body << "\n"
+        << a.Log();
+    // It stays there: no rebuild loop, even with --on-out-of-range=rebuild.
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    EXPECT_EQ(Metric(a, SampleKey("adwatch_partitions_in_incident", {})), 1);
+    EXPECT_EQ(a.Log().find("because="), std::string::npos) << a.Log();
+    EXPECT_EQ(a.Stop(), 0) << a.Log();
+  }
+}
+
 }  // namespace
 }  // namespace adwatch::fault

@@ -222,6 +222,7 @@ TEST_F(EndToEnd, BadInputIsCountedAndGoodMessagesAfterItAreApplied) {
   struct Bad {
     std::string value;
     const char* reason;
+    const char* key = "meta:x";  // empty: a null key
   };
   const std::vector<Bad> bad = {
       {"{\"kind\":\"observation\",\"registry\":\"me", "malformed_json"},
@@ -242,12 +243,22 @@ TEST_F(EndToEnd, BadInputIsCountedAndGoodMessagesAfterItAreApplied) {
       {obs("10", "2019-12-09T06:00:00Z", "100", ",\"currency\":\"XYZ\""), "unknown_currency"},
       {obs("11", "2019-12-09T06:00:00Z", "100", "", ",\"kind\":\"party\""), "unknown_kind"},
       {obs("12", "2019-12-09T06:00:00Z", "100", "", ",\"lookup\":\"sideways\""), "bad_value"},
+      // Ad 100's body under another key, with none, under another registry's key: applied, it
+      // would move ad 100 to [4000, 4999] (and, on another partition, count it twice).
+      {obs("100", "2019-12-09T06:10:00Z", "4000"), "key_mismatch", "meta:999"},
+      {obs("100", "2019-12-09T06:10:00Z", "4000"), "key_mismatch", ""},
+      {obs("100", "2019-12-09T06:10:00Z", "4000"), "key_mismatch", "google:100"},
+      {obs("100", "2019-12-09T06:10:00Z", "4000"), "key_mismatch", "meta:100 "},
+      // A crawl_end goes to every partition unkeyed.
+      {"{\"kind\":\"crawl_end\",\"registry\":\"meta\",\"crawl_id\":\"c9\",\"scope\":\"GB\","
+       "\"started_at\":\"2019-12-09T05:00:00Z\",\"completed_at\":\"2019-12-09T06:00:00Z\"}",
+       "key_mismatch", "meta:c9"},
   };
   std::map<std::string, double> want;
   // Partition 0: a good sighting, every bad message, then a good sighting of the same ad.
   ASSERT_TRUE(replayer_->SendToPartition(obs("100", "2019-12-09T06:00:00Z", "100"), 0, "meta:100"));
   for (const Bad& b : bad) {
-    ASSERT_TRUE(replayer_->SendToPartition(b.value, 0, "meta:x"));
+    ASSERT_TRUE(replayer_->SendToPartition(b.value, 0, b.key));
     want[b.reason] += 1;
   }
   // Control characters and quotes in an advertiser name are fine: applied, not rejected.

@@ -18,6 +18,9 @@
 
 #include "app/monitor.h"
 #include "app/pipeline.h"
+#include "core/rapidjson.h"
+#include "core/utf8.h"
+#include "export/ads_api.h"
 #include "export/http_server.h"
 #include "figures_check.h"
 #include "source/embedded_kafka.h"
@@ -96,6 +99,7 @@ TEST(Security, HostileAdvertiserNamesCannotInjectLabelsOrGrowSeries) {
       R"(\n# TYPE adwatch_spend_gbp counter)",
       R"(}{\u0000\u0001\r\t=,\\)",
       R"(\ud800 lone surrogate)",
+      R"(\udc00 lone low surrogate)",
       "\xff\xfe raw invalid UTF-8",
       R"(Labour Party\u2028)",
   };
@@ -105,7 +109,8 @@ TEST(Security, HostileAdvertiserNamesCannotInjectLabelsOrGrowSeries) {
   for (int i = 0; i < kMessages; ++i) {
     const std::string value = HostileObservation(
         i, "zzflood" + std::to_string(i) + suffixes[static_cast<std::size_t>(i) % suffixes.size()]);
-    pipeline.Process(InputRecord{config.kafka.topic, i % kPartitions, i / kPartitions, "k", value});
+    const std::string key = (i % 2 == 0 ? "meta:m" : "google:g") + std::to_string(i);
+    pipeline.Process(InputRecord{config.kafka.topic, i % kPartitions, i / kPartitions, key, value});
     if (i == 999)
       series_after_first_thousand = testing::ParseMetrics(server.RenderMetrics()).size();
   }
@@ -158,6 +163,57 @@ TEST(Security, HostileAdvertiserNamesCannotInjectLabelsOrGrowSeries) {
               samples.size(), cap, pipeline.ad_count(),
               static_cast<long long>(f.rejects[static_cast<int>(RejectReason::kTooManyAds)]),
               static_cast<long long>(f.rejects[static_cast<int>(RejectReason::kBadEncoding)]));
+}
+
+// Escapes that decode to invalid UTF-8 (lone surrogates) are rejected as bad_encoding, so no
+// stored name can make `/api/v1/ads` emit bytes a strict JSON client cannot parse; a surrogate
+// pair (an astral character) and a noncharacter are kept. The ads are listed in crawl c1 and
+// missing from crawl c2, so that the API lists them.
+TEST(Security, LoneSurrogateEscapesNeverReachTheAdsApi) {
+  const Config config = DefaultConfig();
+  const SystemClock clock;
+  Pipeline pipeline(config, clock);
+  const std::vector<std::pair<std::string, bool>> names = {
+      {R"(Lab\udc00our)", false},   {R"(\uDFFF)", false}, {R"(x\udc00\u00e9)", false},
+      {R"(ok \ud83c\udff4)", true}, {R"(plain)", true},   {R"(\u00e9\uffff)", true},
+  };
+  std::int64_t offset = 0;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string id = "s" + std::to_string(i);
+    const std::string present =
+        R"({"registry":"meta","observed_at":"2019-12-09T06:00:00Z","crawl_id":"c1",)"
+        R"("scope":"GB","ad":{"id":")" +
+        id + R"(","page_name":")" + names[i].first + R"(","bylines":")" + names[i].first +
+        R"(","spend":{"lower_bound":"100","upper_bound":"199"}}})";
+    EXPECT_EQ(pipeline.Process(InputRecord{config.kafka.topic, 0, offset++, "meta:" + id,
+                                           present}) == Outcome::kRejected,
+              !names[i].second)
+        << names[i].first;
+  }
+  for (const char* end :
+       {R"({"kind":"crawl_end","registry":"meta","crawl_id":"c1","scope":"GB",)"
+        R"("started_at":"2019-12-09T05:59:00Z","completed_at":"2019-12-09T06:05:00Z"})",
+        R"({"kind":"crawl_end","registry":"meta","crawl_id":"c2","scope":"GB",)"
+        R"("started_at":"2019-12-09T06:59:00Z","completed_at":"2019-12-09T07:05:00Z"})"}) {
+    EXPECT_NE(pipeline.Process(InputRecord{config.kafka.topic, 0, offset++, "", end}),
+              Outcome::kRejected);
+  }
+  const Figures f = pipeline.Snapshot();
+  EXPECT_EQ(f.rejects[static_cast<int>(RejectReason::kBadEncoding)], 3);
+
+  AdsApi api(config, [&](const AdFilter& filter, std::size_t off, std::size_t limit) {
+    return pipeline.ListAds(filter, off, limit);
+  });
+  const HttpResponse r = api.Handle({"GET", "/api/v1/ads", ""});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(ValidUtf8(r.body)) << r.body;
+  EXPECT_EQ(r.body.find("\xed\xb0\x80"), std::string::npos);
+  rapidjson::Document d;
+  d.Parse<rapidjson::kParseValidateEncodingFlag>(r.body.c_str());
+  ASSERT_FALSE(d.HasParseError()) << r.body;
+  std::set<std::string> pages;
+  for (const auto& a : d["ads"].GetArray()) pages.insert(a["page_name"].GetString());
+  EXPECT_EQ(pages, (std::set<std::string>{"ok \xf0\x9f\x8f\xb4", "plain", "\xc3\xa9\xef\xbf\xbf"}));
 }
 
 // prometheus:hunter2 at bcrypt cost 10 (what `htpasswd -nBC 10` makes).

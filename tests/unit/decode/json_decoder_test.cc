@@ -209,6 +209,31 @@ TEST_F(JsonDecoderTest, InvalidUtf8IsBadEncodingAnywhere) {
   EXPECT_EQ(o.content.page_name, "Plaid Cymru \xe2\x80\x94 \xc5\xb5 \xf0\x9f\x8f\xb4");
 }
 
+TEST_F(JsonDecoderTest, EscapesThatDecodeToInvalidUtf8AreBadEncoding) {
+  // The raw bytes are ASCII; only the decoded strings are not UTF-8 (RapidJSON writes a lone
+  // low surrogate as ED B0 80). In a value we read, in a text array, in an ignored value and in
+  // a key: all bad_encoding.
+  for (const char* ad :
+       {R"({"id":"1","page_name":"\udc00"})", R"({"id":"1","page_name":"Lab\uDFFFour"})",
+        R"({"id":"1","bylines":"x\udc00\u00e9"})",
+        R"({"id":"1","ad_creative_bodies":["ok","\udc80"]})",
+        R"({"id":"1","ad_snapshot_url":"\udc00"})", R"({"id":"1","\udc00":"x"})"}) {
+    const DecodeResult r = Decode(MetaWithAd(ad));
+    EXPECT_EQ(ReasonOf(r), RejectReason::kBadEncoding) << ad << ": " << Describe(r);
+  }
+  // A lone high surrogate is refused by the parser itself.
+  EXPECT_EQ(Reason(MetaWithAd(R"({"id":"1","page_name":"\ud800x"})")),
+            RejectReason::kMalformedJson);
+  EXPECT_EQ(Reason(MetaWithAd(R"({"id":"1","page_name":"\ud800"})")), RejectReason::kMalformedJson);
+  // A surrogate pair is one astral character (U+1F3F4), kept as its 4-byte UTF-8; a
+  // noncharacter (U+FFFF) is a valid scalar value and kept; an escaped backslash before `u` is
+  // no escape.
+  const Observation& o = ObservationOf(Decode(
+      MetaWithAd(R"({"id":"1","page_name":"Plaid \ud83c\udff4 \uffff","bylines":"C:\\udc00"})")));
+  EXPECT_EQ(o.content.page_name, "Plaid \xf0\x9f\x8f\xb4 \xef\xbf\xbf");
+  EXPECT_EQ(o.content.bylines, "C:\\udc00");
+}
+
 TEST_F(JsonDecoderTest, ControlCharactersAndQuotesInNamesArePreserved) {
   const Observation& o = ObservationOf(Decode(MetaWithAd(
       R"({"id":"1","page_name":"Vote \"Leave\"\n\u0001\ttab\\","bylines":"a\u0000b"})")));

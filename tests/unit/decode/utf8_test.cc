@@ -1,10 +1,10 @@
+#include "core/utf8.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "decode/raw_message.h"
-
-namespace adwatch::decode_internal {
+namespace adwatch {
 namespace {
 
 TEST(ValidUtf8Test, AcceptsWellFormedText) {
@@ -43,4 +43,4 @@ TEST(ValidUtf8Test, RejectsMalformedText) {
 }
 
 }  // namespace
-}  // namespace adwatch::decode_internal
+}  // namespace adwatch

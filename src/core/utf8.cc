@@ -1,0 +1,92 @@
+#include "core/utf8.h"
+
+#include <cstdint>
+#include <cstring>
+
+namespace adwatch {
+namespace {
+
+// The length (continuation bytes) of a sequence led by `c` and the allowed range of its second
+// byte, which is where overlongs, surrogates and values above U+10FFFF show. False: not a lead.
+bool Lead(unsigned char c, std::size_t* n, unsigned char* lo, unsigned char* hi) {
+  *lo = 0x80;
+  *hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    *n = 1;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    *n = 2;
+    if (c == 0xE0) *lo = 0xA0;  // no overlongs
+    if (c == 0xED) *hi = 0x9F;  // no surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    *n = 3;
+    if (c == 0xF0) *lo = 0x90;  // no overlongs
+    if (c == 0xF4) *hi = 0x8F;  // at most U+10FFFF
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// True when p[0..n] (p[0] a lead with range [lo, hi] for p[1]) is complete and well formed.
+bool Sequence(const unsigned char* p, const unsigned char* end, std::size_t n, unsigned char lo,
+              unsigned char hi) {
+  if (static_cast<std::size_t>(end - p) <= n) return false;
+  if (p[1] < lo || p[1] > hi) return false;
+  for (std::size_t i = 2; i <= n; ++i) {
+    if (p[i] < 0x80 || p[i] > 0xBF) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ValidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const unsigned char* const end = p + s.size();
+  while (p < end) {
+    // ASCII fast path, 16 bytes at a time.
+    if (end - p >= 16) {
+      std::uint64_t a = 0;
+      std::uint64_t b = 0;
+      std::memcpy(&a, p, 8);
+      std::memcpy(&b, p + 8, 8);
+      if (((a | b) & 0x8080808080808080ULL) == 0) {
+        p += 16;
+        continue;
+      }
+    }
+    if (*p < 0x80) {
+      ++p;
+      continue;
+    }
+    std::size_t n = 0;
+    unsigned char lo = 0;
+    unsigned char hi = 0;
+    if (!Lead(*p, &n, &lo, &hi) || !Sequence(p, end, n, lo, hi)) return false;
+    p += n + 1;
+  }
+  return true;
+}
+
+bool DecodeUtf8(std::string_view s, std::size_t i, char32_t* cp, std::size_t* len) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data()) + i;
+  const auto* end = reinterpret_cast<const unsigned char*>(s.data()) + s.size();
+  *len = 1;
+  if (p >= end) return false;
+  if (*p < 0x80) {
+    *cp = *p;
+    return true;
+  }
+  std::size_t n = 0;
+  unsigned char lo = 0;
+  unsigned char hi = 0;
+  if (!Lead(*p, &n, &lo, &hi) || !Sequence(p, end, n, lo, hi)) return false;
+  static constexpr unsigned char kLeadMask[] = {0, 0x1F, 0x0F, 0x07};
+  char32_t v = p[0] & kLeadMask[n];
+  for (std::size_t k = 1; k <= n; ++k) v = (v << 6) | (p[k] & 0x3Fu);
+  *cp = v;
+  *len = n + 1;
+  return true;
+}
+
+}  // namespace adwatch
