@@ -1,15 +1,18 @@
 // libFuzzer target: the whole per-message path — decode → attribute → classify → ledger →
 // windows → registry reconciliation → figures — with the built-in config. The input is split
 // into messages at newlines and spread over two partitions, so sightings of the same ad, crawl
-// ends and rejections interact. Figures are rendered as a scrape would (for 1 input in 8); then
-// both partitions are dropped, so each input starts from empty state (the pipeline itself is
-// built once: compiling the theme patterns takes ~0.5 s).
+// ends and rejections interact; messages are keyed as `adwatch replay` keys them. Figures are
+// rendered as a scrape would (for 1 input in 8); then both partitions are dropped, so each input
+// starts from empty state (the pipeline itself is built once: compiling the theme patterns takes
+// ~0.5 s).
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "app/pipeline.h"
 #include "config/config.h"
+#include "source/replay.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const adwatch::ManualClock clock(1575936000);  // 2019-12-10T00:00:00Z
@@ -19,8 +22,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (!rest.empty() && offset < 64) {
     const std::size_t nl = rest.find('\n');
     const std::string_view value = rest.substr(0, nl);
+    // Keyed as the producers key it (`registry:id`, crawl_end unkeyed), but every 8th message
+    // with a wrong key (key_mismatch).
+    bool crawl_end = false;
+    const std::string key =
+        offset % 8 == 7 ? std::string("meta:k") : adwatch::Replayer::KeyOf(value, &crawl_end);
     pipeline.Process(
-        adwatch::InputRecord{"fuzz", static_cast<std::int32_t>(offset % 2), offset, "k", value});
+        adwatch::InputRecord{"fuzz", static_cast<std::int32_t>(offset % 2), offset, key, value});
     ++offset;
     rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
   }
