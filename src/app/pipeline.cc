@@ -29,10 +29,10 @@ std::optional<Rejection> CheckKey(std::string_view key, const Message& message) 
         key[r.size()] == ':' && key.substr(r.size() + 1) == id) {
       return std::nullopt;
     }
-    return Rejection{
-        RejectReason::kKeyMismatch,
-        key.empty() ? "observation without a key (expected " + o->registry + ":" + o->ad_id + ")"
-                    : "key is not " + o->registry + ":" + o->ad_id};
+    // The detail names neither the key nor the id (up to limits.max_string_bytes each).
+    return Rejection{RejectReason::kKeyMismatch,
+                     key.empty() ? "observation without a key (expected registry:id)"
+                                 : "key is not the body's registry:id"};
   }
   if (key.empty()) return std::nullopt;
   return Rejection{RejectReason::kKeyMismatch, "crawl_end with a key (expected none)"};

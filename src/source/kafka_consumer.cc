@@ -139,12 +139,18 @@ void KafkaConsumer::Incident(std::int32_t partition, const std::string& why, boo
 
 bool KafkaConsumer::AcceptGap(std::int32_t partition, const ExpectedOffset& expected,
                               std::int64_t offset) {
-  // Asked of the broker (not the cached value): a gap is rare enough, and the answer decides
-  // whether a partition stops.
+  // The low watermark librdkafka cached from the fetch response that delivered this message
+  // (Fetch v5+ carries the log start offset), so at least as new as the message; asked of the
+  // broker only when unknown. Under read_committed an exactly-once producer leaves a gap per
+  // transaction, so the common case must not cost a round trip.
   std::int64_t low = -1;
   std::int64_t high = -1;
-  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk_, topic_.c_str(), partition, &low,
-                                                             &high, kWatermarkTimeoutMs);
+  rd_kafka_resp_err_t err =
+      rd_kafka_get_watermark_offsets(rk_, topic_.c_str(), partition, &low, &high);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR || low < 0) {
+    err = rd_kafka_query_watermark_offsets(rk_, topic_.c_str(), partition, &low, &high,
+                                           kWatermarkTimeoutMs);
+  }
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR || low < 0) {
     Incident(partition,
              "offsets " + std::to_string(expected.next) + ".." + std::to_string(offset - 1) +
