@@ -9,24 +9,34 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "app/pipeline.h"
 #include "config/config.h"
-#include "source/replay.h"
+#include "decode/decoder.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const adwatch::ManualClock clock(1575936000);  // 2019-12-10T00:00:00Z
   static adwatch::Pipeline pipeline(adwatch::DefaultConfig(), clock);
+  // Keys as the producers send them: the body's `registry:id` (crawl_end and bad bodies unkeyed).
+  static const auto decoder = adwatch::MakeJsonDecoder(
+      adwatch::DecoderOptions{adwatch::DefaultConfig().limits, adwatch::DefaultConfig().currency},
+      clock);
   std::string_view rest(reinterpret_cast<const char*>(data), size);
   std::int64_t offset = 0;
   while (!rest.empty() && offset < 64) {
     const std::size_t nl = rest.find('\n');
     const std::string_view value = rest.substr(0, nl);
-    // Keyed as the producers key it (`registry:id`, crawl_end unkeyed), but every 8th message
-    // with a wrong key (key_mismatch).
-    bool crawl_end = false;
-    const std::string key =
-        offset % 8 == 7 ? std::string("meta:k") : adwatch::Replayer::KeyOf(value, &crawl_end);
+    // Every 8th message with a wrong key (key_mismatch).
+    std::string key = "meta:k";
+    if (offset % 8 != 7) {
+      key.clear();
+      const adwatch::DecodeResult decoded = decoder->Decode(value);
+      if (const auto* m = std::get_if<adwatch::Message>(&decoded)) {
+        if (const auto* o = std::get_if<adwatch::Observation>(m))
+          key = o->registry + ":" + o->ad_id;
+      }
+    }
     pipeline.Process(
         adwatch::InputRecord{"fuzz", static_cast<std::int32_t>(offset % 2), offset, key, value});
     ++offset;
