@@ -278,6 +278,11 @@ CrawlReport MetaCrawl::Run() {
          {"crawl_id", report_.crawl_id},
          {"listed_so_far", std::to_string(state_.interrupted()->listed.size())}});
   } else {
+    // adwatch ignores a crawl_end not newer than the previous one: start after it.
+    while (io_.clock->Now() <= state_.last_completed()) {
+      if (!io_.sleep(0.2)) return Fail(CrawlOutcome::kInterrupted, "interrupted");
+    }
+    started_at = io_.clock->Now();
     report_.crawl_id =
         std::string(kRegistry) + "-" + o_.country + "-" + FormatTimestamp(started_at);
     if (!state_.Begin(report_.crawl_id, started_at, &error)) {
@@ -427,7 +432,7 @@ CrawlReport MetaCrawl::Run() {
   if (!Deliver(&error)) return Fail(CrawlOutcome::kFailed, error);
   std::set<std::string> known = state_.known();
   known.insert(listed.begin(), listed.end());
-  if (!state_.Complete(known, &error)) {
+  if (!state_.Complete(known, completed_at, &error)) {
     io_.metrics->Error(kRegistry, "state");
     return Fail(CrawlOutcome::kFailed, error);
   }

@@ -41,6 +41,15 @@ std::unique_ptr<CrawlState> CrawlState::Open(const std::string& dir, const std::
           }
           continue;
         }
+        if (line.rfind("completed ", 0) == 0) {
+          const auto t = ParseTimestamp(line.substr(10));
+          if (!t) {
+            *error = state->known_path() + ":" + std::to_string(n) + ": bad completed time";
+            return nullptr;
+          }
+          state->last_completed_ = *t;
+          continue;
+        }
         if (!line.empty()) state->known_.insert(line);
       }
       if (in.bad()) {
@@ -142,13 +151,16 @@ bool CrawlState::RecordLookedUp(const std::string& id, std::string* error) {
   return Append("looked " + id + "\n", error);
 }
 
-bool CrawlState::Complete(const std::set<std::string>& known, std::string* error) {
+bool CrawlState::Complete(const std::set<std::string>& known, EpochSeconds completed_at,
+                          std::string* error) {
   known_ = known;
+  last_completed_ = completed_at;
   if (!dir_.empty()) {
     const std::string tmp = known_path() + ".tmp";
     {
       std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
-      out << kKnownHeader << "\n";
+      out << kKnownHeader << "\n"
+          << "completed " << FormatTimestamp(completed_at) << "\n";
       for (const auto& id : known_) out << id << "\n";
       out.flush();
       if (!out) {

@@ -1,6 +1,7 @@
 // A crawler's bookkeeping between runs, per (registry, scope), in plain files of `--state DIR`:
-//   <registry>-<scope>.known      ids of every ad listed by a completed crawl (the ads whose
-//                                 absence from a later listing makes them missing)
+//   <registry>-<scope>.known      `adwatch-crawl-known v1`, `completed TIME`, then the ids of
+//                                 every ad listed by a completed crawl (the ads whose absence
+//                                 from a later listing makes them missing)
 //   <registry>-<scope>.progress   the crawl under way, an append-only log: `crawl ID STARTED`,
 //                                 then per page `id X`… and `cursor C`, `listed` when the listing
 //                                 is done, `looked X` per by-id lookup answered
@@ -41,6 +42,9 @@ class CrawlState {
                                           const std::string& scope, std::string* error);
 
   const std::set<std::string>& known() const { return known_; }
+  /// completed_at of the last completed crawl (0: none). adwatch ignores a crawl_end that is
+  /// not newer than the previous one, so a crawl must start after it.
+  EpochSeconds last_completed() const { return last_completed_; }
   /// The crawl a previous run left unfinished, if any.
   const std::optional<Progress>& interrupted() const { return progress_; }
 
@@ -52,7 +56,7 @@ class CrawlState {
   bool RecordListingDone(std::string* error);
   bool RecordLookedUp(const std::string& id, std::string* error);
   /// The crawl ended (its crawl_end delivered): `known` becomes the ads known from now on.
-  bool Complete(const std::set<std::string>& known, std::string* error);
+  bool Complete(const std::set<std::string>& known, EpochSeconds completed_at, std::string* error);
   /// Forgets the crawl under way without ending it.
   bool Abandon(std::string* error);
 
@@ -64,6 +68,7 @@ class CrawlState {
 
   std::string dir_, base_;
   std::set<std::string> known_;
+  EpochSeconds last_completed_ = 0;
   std::optional<Progress> progress_;
   std::ofstream log_;
 };

@@ -108,6 +108,11 @@ CrawlReport GoogleCrawl::Run(const std::string& path) {
     if (::stat(file.c_str(), &st) != 0) return Fail("cannot stat " + file);
     observed_at = (static_cast<EpochSeconds>(st.st_mtime) / 86400) * 86400;
   }
+  if (observed_at <= state_.last_completed()) {
+    return Fail("this download (" + FormatTimestamp(observed_at) +
+                ") is not newer than the last crawl (" + FormatTimestamp(state_.last_completed()) +
+                "): adwatch would ignore it");
+  }
   report_.crawl_id = std::string(kRegistry) + "-" + o_.country + "-" + FormatTimestamp(observed_at);
   std::string error;
   if (!state_.Begin(report_.crawl_id, observed_at, &error)) {
@@ -207,7 +212,7 @@ CrawlReport GoogleCrawl::Run(const std::string& path) {
   }
   std::set<std::string> known = state_.known();
   known.insert(listed.begin(), listed.end());
-  if (!state_.Complete(known, &error)) {
+  if (!state_.Complete(known, observed_at, &error)) {
     io_.metrics->Error(kRegistry, "state");
     return Fail(error);
   }
