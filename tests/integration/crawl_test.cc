@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -440,6 +441,196 @@ TEST_F(CrawlEndToEnd, AnExpiredTokenIsAClearErrorWithExitOneAndNoCrawlEnd) {
   EXPECT_NE(no_token.Stderr().find("ADWATCH_TEST_UNSET_TOKEN_VARIABLE is not set"),
             std::string::npos)
       << no_token.Stderr();
+}
+
+// Google: two downloads of the creative-stats CSV a day apart, hand-written in the documented
+// column layout (every currency's Spend_Range columns, quoted names with commas, `≤ 10k`
+// impressions, a US-only ad, a multi-region row, a broken row). Between them two ads are gone
+// and spend grew. Campaign-to-date per party and the missing counts and spend equal what the
+// table below says, computed here with the test's own arithmetic.
+struct GoogleRow {
+  std::string ad_id, regions, advertiser_id, advertiser_name, start;
+  long long min_gbp, max_gbp;
+};
+
+std::string GoogleCsv(const std::vector<GoogleRow>& rows) {
+  static const char* kCurrencies[] = {"USD", "EUR", "INR", "BGN", "HRK", "CZK", "DKK", "HUF",
+                                      "PLN", "RON", "SEK", "GBP", "NZD", "ILS", "AUD", "TWD"};
+  std::string csv =
+      "Ad_ID,Ad_URL,Ad_Type,Regions,Advertiser_ID,Advertiser_Name,Ad_Campaigns_List,"
+      "Date_Range_Start,Date_Range_End,Num_of_Days,Impressions,Spend_USD,"
+      "First_Served_Timestamp,Last_Served_Timestamp,Age_Targeting,Gender_Targeting,"
+      "Geo_Targeting_Included,Geo_Targeting_Excluded";
+  for (const char* c : kCurrencies) {
+    csv += std::string(",Spend_Range_Min_") + c + ",Spend_Range_Max_" + c;
+  }
+  csv += "\r\n";
+  for (const GoogleRow& r : rows) {
+    csv += r.ad_id + ",https://transparencyreport.google.com/political-ads/library/advertiser/" +
+           r.advertiser_id + "/creative/" + r.ad_id + ",Text,\"" + r.regions + "\"," +
+           r.advertiser_id + ",\"" + r.advertiser_name + "\",," + r.start +
+           ",2019-12-10,20,\xE2\x89\xA4 10k,100-1k,2019-11-20 08:00:00 UTC,"
+           "2019-12-10 21:00:00 UTC,\"18-24, 25-34\",Not targeted,United Kingdom,";
+    for (const char* c : kCurrencies) {
+      if (std::string(c) == "GBP") {
+        csv += "," + std::to_string(r.min_gbp) + "," + std::to_string(r.max_gbp);
+      } else if (std::string(c) == "USD" || std::string(c) == "EUR") {
+        csv +=
+            "," + std::to_string(r.min_gbp * 13 / 10) + "," + std::to_string(r.max_gbp * 13 / 10);
+      } else {
+        csv += ",,";
+      }
+    }
+    csv += "\r\n";
+  }
+  return csv;
+}
+
+TEST_F(CrawlEndToEnd, GoogleDownloadsADayApartGiveTheFiguresAndMissingAdsOfTheFiles) {
+  const std::vector<std::vector<GoogleRow>> days = {
+      {{"CR001", "GB", "AR111", "The Conservative & Unionist Party", "2019-11-20", 1000, 2000},
+       {"CR002", "GB", "AR111", "The Conservative & Unionist Party", "2019-11-25", 100, 200},
+       {"CR003", "GB", "AR222", "Labour Party", "2019-11-21", 5000, 6000},
+       {"CR004", "GB", "AR222", "Labour Party", "2019-11-30", 0, 50},
+       {"CR005", "EU,GB", "AR333", "Liberal Democrats", "2019-11-22", 200, 300},
+       {"CR006", "GB", "AR444", "Campaign for Fairer Roads, UK", "2019-11-23", 750, 800},
+       {"CR007", "US", "AR999", "Friends of Main Street, Inc.", "2019-11-20", 9000, 10000}},
+      {{"CR001", "GB", "AR111", "The Conservative & Unionist Party", "2019-11-20", 2000, 3000},
+       {"CR003", "GB", "AR222", "Labour Party", "2019-11-21", 6000, 7000},
+       {"CR005", "EU,GB", "AR333", "Liberal Democrats", "2019-11-22", 200, 300},
+       {"CR006", "GB", "AR444", "Campaign for Fairer Roads, UK", "2019-11-23", 1000, 1500},
+       {"CR007", "US", "AR999", "Friends of Main Street, Inc.", "2019-11-20", 9000, 12000},
+       {"CR008", "GB", "AR555", "The Brexit Party", "2019-12-05", 100, 200}}};
+  auto party_of = [](const std::string& advertiser) -> std::string {
+    if (advertiser == "AR111") return "Conservative";
+    if (advertiser == "AR222") return "Labour";
+    if (advertiser == "AR333") return "Liberal Democrats";
+    if (advertiser == "AR555") return "Brexit Party";
+    return "unattributed";
+  };
+  StartMonitor();
+  std::map<std::string, GoogleRow> latest;  // GB ads seen so far
+  std::set<std::string> previous;
+  double produced = 0;
+  for (size_t d = 0; d < days.size(); ++d) {
+    SCOPED_TRACE("download " + std::to_string(d));
+    const std::filesystem::path bundle = dir_ / ("bundle" + std::to_string(d));
+    std::filesystem::create_directories(bundle);
+    std::string csv = GoogleCsv(days[d]);
+    csv += "CR999,broken row with too few columns\r\n";  // counted and skipped
+    std::ofstream(bundle / "google-political-ads-creative-stats.csv") << csv;
+    const std::string observed = d == 0 ? "2019-12-10T06:00:00Z" : "2019-12-11T06:00:00Z";
+    testing::Subprocess crawler({"crawl", "google", bundle.string(), "--brokers",
+                                 kafka_->bootstrap(), "--topic", kTopic, "--state",
+                                 (dir_ / "state").string(), "--observed-at", observed});
+    ASSERT_EQ(crawler.Wait(60), 0) << crawler.Stderr();
+    const std::string summary = crawler.WaitForLine("crawled registry=google", 1);
+    std::set<std::string> now;
+    for (const GoogleRow& r : days[d]) {
+      if (r.regions.find("GB") == std::string::npos) continue;
+      now.insert(r.ad_id);
+      latest[r.ad_id] = r;
+    }
+    std::set<std::string> missing;
+    for (const auto& id : previous) {
+      if (!now.count(id)) missing.insert(id);
+    }
+    EXPECT_EQ(Field(summary, "listed"), static_cast<long long>(now.size())) << summary;
+    EXPECT_EQ(Field(summary, "missing"), static_cast<long long>(missing.size())) << summary;
+    EXPECT_EQ(Field(summary, "bad_rows"), 1) << summary;
+    produced += static_cast<double>(now.size()) + 4;
+    WaitHandled(produced);
+
+    const Samples m = Scrape();
+    EXPECT_EQ(m.at(SampleKey("adwatch_events_total", {{"outcome", "rejected"}})), 0);
+    EXPECT_EQ(m.at(SampleKey("adwatch_registry_ads_listed", {{"registry", "google"}})),
+              static_cast<double>(now.size()));
+    std::map<std::string, std::array<long long, 2>> spend, missing_spend;
+    std::map<std::string, long long> known, missing_n;
+    for (const auto& [id, r] : latest) {
+      const std::string party = party_of(r.advertiser_id);
+      spend[party][0] += r.min_gbp * 100;
+      spend[party][1] += r.max_gbp * 100;
+      ++known[party];
+      if (missing.count(id)) {
+        ++missing_n[party];
+        missing_spend[party][0] += r.min_gbp * 100;
+        missing_spend[party][1] += r.max_gbp * 100;
+      }
+    }
+    for (const std::string party :
+         {"Conservative", "Labour", "Liberal Democrats", "Brexit Party", "unattributed"}) {
+      auto get = [&](const std::string& name, std::vector<std::pair<std::string, std::string>> l) {
+        const auto it = m.find(SampleKey(name, std::move(l)));
+        return it == m.end() ? 0.0 : it->second;
+      };
+      const char* bounds[] = {"lower", "upper"};
+      for (size_t b = 0; b < 2; ++b) {
+        // Every ad ran inside the regulated period: campaign-to-date is its latest bounds.
+        EXPECT_EQ(Pence(get("adwatch_spend_gbp", {{"party", party}, {"bound", bounds[b]}})),
+                  spend[party][b])
+            << party << " " << bounds[b];
+        EXPECT_EQ(Pence(get("adwatch_registry_missing_spend_gbp",
+                            {{"registry", "google"}, {"party", party}, {"bound", bounds[b]}})),
+                  missing_spend[party][b])
+            << party << " " << bounds[b];
+      }
+      EXPECT_EQ(get("adwatch_registry_ads_known", {{"registry", "google"}, {"party", party}}),
+                known[party])
+          << party;
+      EXPECT_EQ(get("adwatch_registry_ads_missing", {{"registry", "google"}, {"party", party}}),
+                missing_n[party])
+          << party;
+      // A full dump has no by-id answer: nothing is unlisted or removed.
+      EXPECT_EQ(get("adwatch_registry_ads_unlisted", {{"registry", "google"}, {"party", party}}),
+                0);
+      EXPECT_EQ(get("adwatch_registry_ads_removed", {{"registry", "google"}, {"party", party}}), 0);
+    }
+    previous = now;
+  }
+  EXPECT_GT(previous.size(), 0u);
+
+  // The same download again is refused: adwatch would ignore a crawl_end that is not newer.
+  testing::Subprocess again({"crawl", "google", (dir_ / "bundle1").string(), "--brokers",
+                             kafka_->bootstrap(), "--topic", kTopic, "--state",
+                             (dir_ / "state").string(), "--observed-at", "2019-12-11T06:00:00Z"});
+  EXPECT_EQ(again.Wait(60), 1);
+  EXPECT_NE(again.Stderr().find("not newer than the last crawl"), std::string::npos)
+      << again.Stderr();
+
+  // --reports: the weekly spend rows of advertisers with GB ads, as report messages, whole
+  // pounds in pence; the US committee's row (with a Spend_GBP) is not the country's.
+  std::ofstream(dir_ / "bundle1" / "google-political-ads-advertiser-weekly-spend.csv")
+      << "Advertiser_ID,Advertiser_Name,Election_Cycle,Week_Start_Date,Spend_USD,Spend_EUR,"
+         "Spend_INR,Spend_BGN,Spend_HRK,Spend_CZK,Spend_DKK,Spend_HUF,Spend_PLN,Spend_RON,"
+         "Spend_SEK,Spend_GBP\n"
+         "AR111,\"The Conservative & Unionist Party\",,2019-12-01,16000,14400,0,0,0,0,0,0,0,0,0,"
+         "12300\n"
+         "AR999,\"Friends of Main Street, Inc.\",US-Federal-2018,2019-12-01,100,90,0,0,0,0,0,0,0,"
+         "0,0,77\n"
+         "AR222,Labour Party,,2019-11-24,5850,5300,0,0,0,0,0,0,0,0,0,4500\n";
+  testing::Subprocess reports({"crawl", "google", (dir_ / "bundle1").string(), "--brokers",
+                               kafka_->bootstrap(), "--topic", "adwatch.reports", "--reports",
+                               "--observed-at", "2019-12-11T06:00:00Z"});
+  ASSERT_EQ(reports.Wait(60), 0) << reports.Stderr();
+  const auto got = testing::ConsumeTopic(kafka_->bootstrap(), "adwatch.reports", 100, 5);
+  std::vector<std::string> report_rows;
+  for (const auto& message : got) {
+    if (message.value.find("\"kind\":\"report\"") != std::string::npos) {
+      report_rows.push_back(message.value);
+    }
+  }
+  ASSERT_EQ(report_rows.size(), 2u);
+  std::sort(report_rows.begin(), report_rows.end());  // partitions interleave: by advertiser
+  EXPECT_EQ(report_rows[0],
+            "{\"kind\":\"report\",\"registry\":\"google\",\"observed_at\":\"2019-12-11T06:00:00Z\","
+            "\"release\":\"google-2019-12-11\",\"report\":\"weekly\",\"advertiser_id\":\"AR111\","
+            "\"advertiser_name\":\"The Conservative & Unionist Party\",\"period_start\":"
+            "\"2019-12-01\",\"period_end\":\"2019-12-07\",\"disclaimer\":null,"
+            "\"amount_lower_pence\":1230000,\"amount_upper_pence\":1230000,"
+            "\"ads_in_library\":null}");
+  EXPECT_NE(report_rows[1].find("\"advertiser_id\":\"AR222\""), std::string::npos);
+  EXPECT_NE(report_rows[1].find("\"amount_lower_pence\":450000"), std::string::npos);
 }
 
 }  // namespace
