@@ -61,6 +61,7 @@ class CrawlRunner {
     io_.sleep = [this](double seconds) { return Sleep(seconds); };
     io_.clock = &clock_;
     io_.metrics = &metrics_;
+    io_.stop = &stop_;
     return 0;
   }
 

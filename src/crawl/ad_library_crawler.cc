@@ -298,6 +298,7 @@ CrawlReport MetaCrawl::Run() {
 
   // 1. The listing, page by page; each page recorded once its observations were delivered.
   while (!state_.interrupted()->listing_done) {
+    if (io_.stopped()) return Fail(CrawlOutcome::kInterrupted, "interrupted");
     const std::string cursor = state_.interrupted()->cursor;
     rapidjson::Document doc;
     switch (Call(Url("ads_archive", ListingQuery(cursor)), "ads_archive page", false, &doc)) {
@@ -372,6 +373,7 @@ CrawlReport MetaCrawl::Run() {
   const std::string by_id_query = "fields=" + UrlEncode(MetaAdFields());
   constexpr std::size_t kBatch = 50;  // lookups delivered and recorded together
   for (std::size_t b = 0; b < lookups.size(); b += kBatch) {
+    if (io_.stopped()) return Fail(CrawlOutcome::kInterrupted, "interrupted");
     const std::size_t end = std::min(lookups.size(), b + kBatch);
     for (std::size_t i = b; i < end; ++i) {
       rapidjson::Document doc;

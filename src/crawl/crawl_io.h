@@ -26,6 +26,9 @@ struct CrawlIo {
   std::function<bool(double seconds)> sleep;
   const Clock* clock = nullptr;
   CrawlMetrics* metrics = nullptr;
+  /// Set (by a signal) to stop at the next page or lookup batch, resumable; may be null.
+  const std::atomic<bool>* stop = nullptr;
+  bool stopped() const { return stop != nullptr && stop->load(); }
 };
 
 enum class CrawlOutcome {

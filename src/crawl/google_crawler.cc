@@ -135,6 +135,11 @@ CrawlReport GoogleCrawl::Run(const std::string& path) {
 
   std::set<std::string> listed, advertisers;
   for (;;) {
+    if (io_.stopped()) {  // nothing is ended: the next run sends this download again
+      report_.outcome = CrawlOutcome::kInterrupted;
+      report_.error = "interrupted";
+      return report_;
+    }
     const CsvReader::Row r = csv.Next(&row);
     if (r == CsvReader::Row::kEnd) break;
     if (r == CsvReader::Row::kMalformed) {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <deque>
 
 namespace adwatch::crawl {
@@ -154,6 +155,38 @@ TEST(AdLibraryCrawler, TransientFailuresAreRetriedThenGivenUp) {
   EXPECT_EQ(s.sleeps, (std::vector<double>{2, 4, 8}));  // exponential backoff
   EXPECT_NE(r.error.find("HTTP 503"), std::string::npos) << r.error;
   EXPECT_TRUE(state->interrupted());  // resumable: the crawl is not ended
+}
+
+TEST(AdLibraryCrawler, AStopBetweenPagesLeavesTheCrawlResumableFromItsCursor) {
+  Scripted s;
+  std::atomic<bool> stop{false};
+  s.io.stop = &stop;
+  s.io.flush = [&stop] {
+    stop = true;  // the signal arrives while page 1 is delivered
+    return true;
+  };
+  std::string error;
+  auto state = CrawlState::Open("", "meta", "GB", &error);
+  s.Answer(200, "{\"data\":[" + Ad("1") +
+                    "],\"paging\":{\"cursors\":{\"after\":\"C1\"},\"next\":\"https://x\"}}");
+  MetaCrawlOptions o;
+  o.access_token = kToken;
+  const CrawlReport r = CrawlMeta(o, *state, s.io);
+  EXPECT_EQ(r.outcome, CrawlOutcome::kInterrupted);
+  EXPECT_EQ(s.urls.size(), 1u);
+  ASSERT_TRUE(state->interrupted());
+  EXPECT_EQ(state->interrupted()->cursor, "C1");
+  EXPECT_EQ(s.sent.size(), 1u);  // no crawl_end
+  // The next run continues from the cursor.
+  stop = false;
+  s.io.flush = [] { return true; };
+  s.Answer(200, "{\"data\":[" + Ad("2") + "]}");
+  const CrawlReport again = CrawlMeta(o, *state, s.io);
+  ASSERT_EQ(again.outcome, CrawlOutcome::kCompleted) << again.error;
+  EXPECT_TRUE(again.resumed);
+  EXPECT_EQ(again.listed, 2);
+  EXPECT_NE(s.urls[1].find("&after=C1"), std::string::npos);
+  EXPECT_NE(s.sent.back().find("\"ads_listed\":2"), std::string::npos);
 }
 
 }  // namespace
