@@ -199,9 +199,7 @@ CrawlReport GoogleCrawl::Run(const std::string& path) {
   for (const auto& id : state_.known()) report_.missing += listed.count(id) == 0;
 
   if (o_.reports) {
-    const std::string dir = std::filesystem::is_directory(path)
-                                ? path
-                                : std::filesystem::path(file).parent_path().string();
+    const std::string dir = std::filesystem::path(file).parent_path().string();  // beside it
     if (!Reports(dir.empty() ? "." : dir, advertisers, observed_at, &error)) return Fail(error);
   }
 
@@ -304,7 +302,12 @@ bool GoogleCrawl::Reports(const std::string& dir, const std::set<std::string>& a
 
 std::string GoogleCreativeStatsFile(const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return path + "/" + kCreativeStats;
+  if (std::filesystem::is_directory(path, ec)) {
+    // The bundle zip unpacks into google-political-ads-transparency-bundle/.
+    const std::string nested = path + "/google-political-ads-transparency-bundle/" + kCreativeStats;
+    if (std::filesystem::exists(nested, ec)) return nested;
+    return path + "/" + kCreativeStats;
+  }
   return path;
 }
 

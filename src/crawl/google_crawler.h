@@ -1,6 +1,7 @@
 // `adwatch crawl google FILE`: one download of Google's political ads transparency data as one
-// crawl. FILE is `google-political-ads-creative-stats.csv` or a directory holding it (the
-// unzipped bundle; zip archives themselves are not read). Columns are found by name in the
+// crawl. FILE is `google-political-ads-creative-stats.csv` or a directory holding it, directly
+// or in `google-political-ads-transparency-bundle/` (the unzipped bundle; zip archives
+// themselves are not read). Columns are found by name in the
 // header (`Ad_ID` and `Regions` required). Every row whose `Regions` (a comma-separated list of
 // codes, e.g. `EU,GB`) names the country becomes one observation (`lookup: listing`, `ad` = the
 // row as an object of its column names, every value a string), then `crawl_end` with
@@ -31,7 +32,8 @@ struct GoogleCrawlOptions {
 CrawlReport CrawlGoogle(const GoogleCrawlOptions& options, const std::string& path,
                         CrawlState& state, CrawlIo& io);
 
-/// The creative-stats CSV inside `path` (itself when a file).
+/// The creative-stats CSV inside `path` (itself when a file; in a directory, directly or in the
+/// bundle's own subdirectory).
 std::string GoogleCreativeStatsFile(const std::string& path);
 
 }  // namespace adwatch::crawl

@@ -514,11 +514,14 @@ TEST_F(CrawlEndToEnd, GoogleDownloadsADayApartGiveTheFiguresAndMissingAdsOfTheFi
   double produced = 0;
   for (size_t d = 0; d < days.size(); ++d) {
     SCOPED_TRACE("download " + std::to_string(d));
+    // The second download is unzipped as the bundle lays itself out (a subdirectory).
     const std::filesystem::path bundle = dir_ / ("bundle" + std::to_string(d));
-    std::filesystem::create_directories(bundle);
+    const std::filesystem::path csv_dir =
+        d == 0 ? bundle : bundle / "google-political-ads-transparency-bundle";
+    std::filesystem::create_directories(csv_dir);
     std::string csv = GoogleCsv(days[d]);
     csv += "CR999,broken row with too few columns\r\n";  // counted and skipped
-    std::ofstream(bundle / "google-political-ads-creative-stats.csv") << csv;
+    std::ofstream(csv_dir / "google-political-ads-creative-stats.csv") << csv;
     const std::string observed = d == 0 ? "2019-12-10T06:00:00Z" : "2019-12-11T06:00:00Z";
     testing::Subprocess crawler({"crawl", "google", bundle.string(), "--brokers",
                                  kafka_->bootstrap(), "--topic", kTopic, "--state",
@@ -600,7 +603,8 @@ TEST_F(CrawlEndToEnd, GoogleDownloadsADayApartGiveTheFiguresAndMissingAdsOfTheFi
 
   // --reports: the weekly spend rows of advertisers with GB ads, as report messages, whole
   // pounds in pence; the US committee's row (with a Spend_GBP) is not the country's.
-  std::ofstream(dir_ / "bundle1" / "google-political-ads-advertiser-weekly-spend.csv")
+  std::ofstream(dir_ / "bundle1" / "google-political-ads-transparency-bundle" /
+                "google-political-ads-advertiser-weekly-spend.csv")
       << "Advertiser_ID,Advertiser_Name,Election_Cycle,Week_Start_Date,Spend_USD,Spend_EUR,"
          "Spend_INR,Spend_BGN,Spend_HRK,Spend_CZK,Spend_DKK,Spend_HUF,Spend_PLN,Spend_RON,"
          "Spend_SEK,Spend_GBP\n"
