@@ -272,6 +272,9 @@ TEST_F(CrawlEndToEnd, MetaCrawlsThroughThrottlingAnOutageAndAResumeEqualTheOracl
   std::ofstream(dir_ / "scenario.json") << scenario;
   ApiServer server((dir_ / "scenario.json").string());
   ASSERT_GT(server.port(), 0);
+  // The crawler stamps sightings with today's time: with no regulated period, campaign-to-date
+  // is all the spend, each ad's latest bounds (they telescope).
+  config_.regulated_period.reset();
   StartMonitor();
 
   // The oracle's memory: ever listed, ever present, latest served bounds (pounds).
@@ -395,6 +398,23 @@ TEST_F(CrawlEndToEnd, MetaCrawlsThroughThrottlingAnOutageAndAResumeEqualTheOracl
             m.find(SampleKey("adwatch_registry_missing_spend_gbp",
                              {{"registry", "meta"}, {"party", party}, {"bound", names[b]}}));
         EXPECT_EQ(it == m.end() ? 0 : Pence(it->second), spend[e][b]) << party << names[b];
+      }
+    }
+    std::vector<std::array<long long, 3>> to_date(slots_n, {0, 0, 0});
+    for (const auto& [i, b] : bounds) {
+      const auto e = static_cast<size_t>(ads[static_cast<size_t>(i)].slot);
+      const long long lo = b.first * 100, up = (b.second < 0 ? b.first : b.second) * 100;
+      to_date[e][0] += lo;
+      to_date[e][1] += up;
+      to_date[e][2] += (lo + up) / 2;
+    }
+    for (size_t e = 0; e < slots_n; ++e) {
+      const char* names[] = {"lower", "upper", "mid"};
+      for (size_t b = 0; b < 3; ++b) {
+        const auto it = m.find(SampleKey(
+            "adwatch_spend_gbp", {{"party", Party(static_cast<int>(e))}, {"bound", names[b]}}));
+        EXPECT_EQ(it == m.end() ? 0 : Pence(it->second), to_date[e][b])
+            << Party(static_cast<int>(e)) << " campaign-to-date " << names[b];
       }
     }
     EXPECT_EQ(m.at(SampleKey("adwatch_registry_ads_listed", {{"registry", "meta"}})),
