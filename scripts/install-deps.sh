@@ -5,6 +5,7 @@ packages=(
   build-essential cmake pkg-config git
   librdkafka-dev rapidjson-dev prometheus-cpp-dev libcrypt-dev
   libprotobuf-dev protobuf-compiler libyaml-cpp-dev libhyperscan-dev libcli11-dev libsqlite3-dev
+  libcurl4-openssl-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   kcat prometheus prometheus-alertmanager clang-format clang-tidy python3 python3-yaml
   chromium systemd clang-14 libclang-rt-14-dev

@@ -6,6 +6,7 @@
 
 #include "app/cmd_check_config.h"
 #include "app/cmd_classify.h"
+#include "app/cmd_crawl.h"
 #include "app/cmd_demo.h"
 #include "app/cmd_eval.h"
 #include "app/cmd_kafka.h"
@@ -108,6 +109,69 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   replay->add_option("files", replay_files, "JSON Lines files, or - for stdin")->required();
 
+  // crawl meta | crawl google FILE
+  auto* crawl_cmd = app.add_subcommand("crawl", "Crawl a registry onto the topic (meta, google)");
+  crawl_cmd->require_subcommand(1);
+  adwatch::CrawlCommandOptions crawl_options;
+  adwatch::crawl::MetaCrawlOptions meta_options;
+  adwatch::crawl::GoogleCrawlOptions google_options;
+  std::string meta_token = "${META_ACCESS_TOKEN}", crawl_config, google_path, google_observed_at;
+  auto* crawl_meta = crawl_cmd->add_subcommand("meta", "Crawl the Meta Ad Library API");
+  auto* crawl_google =
+      crawl_cmd->add_subcommand("google", "Crawl a Google political ads transparency download");
+  for (auto* sub : {crawl_meta, crawl_google}) {
+    sub->add_option("--brokers", crawl_options.brokers, "Kafka bootstrap servers")->required();
+    sub->add_option("--topic", crawl_options.topic, "Topic")->default_val("adwatch.observations");
+    sub->add_option("--state", crawl_options.state_dir,
+                    "Directory for the crawl state (known ads, the crawl under way)");
+    sub->add_option("--listen", crawl_options.listen, "Metrics listener host:port (none: off)");
+    sub->add_option("--interval", crawl_options.interval_seconds,
+                    "Crawl every this many seconds until stopped (default: one crawl)")
+        ->check(CLI::NonNegativeNumber);
+  }
+  crawl_meta->add_option("--country", meta_options.country, "ad_reached_countries (ISO code)")
+      ->default_val("GB");
+  crawl_meta->add_option("--token", meta_token,
+                         "Access token, or ${ENV} / ${file:PATH} (default ${META_ACCESS_TOKEN})");
+  crawl_meta->add_option("--api-base", meta_options.api_base, "Graph API base URL");
+  crawl_meta->add_option("--api-version", meta_options.api_version, "Graph API version");
+  crawl_meta->add_option("--config", crawl_config,
+                         "Config whose regulated_period gives the delivery dates (default: "
+                         "built-in)");
+  crawl_meta->add_option("--delivery-date-min", meta_options.delivery_date_min,
+                         "ad_delivery_date_min (YYYY-MM-DD; default: regulated period start)");
+  crawl_meta->add_option("--delivery-date-max", meta_options.delivery_date_max,
+                         "ad_delivery_date_max (YYYY-MM-DD; default: regulated period end)");
+  crawl_meta->add_option("--search-terms", meta_options.search_terms, "search_terms (default '')");
+  crawl_meta->add_option("--search-page-ids", meta_options.search_page_ids,
+                         "search_page_ids instead of search terms (at most 10)");
+  crawl_meta->add_option("--page-limit", meta_options.page_limit, "Ads per page")
+      ->check(CLI::Range(1, 5000));
+  crawl_meta
+      ->add_option("--max-retries", meta_options.max_retries,
+                   "Transient failures in a row before giving up")
+      ->check(CLI::Range(0, 1000));
+  crawl_meta
+      ->add_option("--retry-base", meta_options.retry_base_seconds,
+                   "First backoff in seconds (doubles; rate limits too)")
+      ->check(CLI::NonNegativeNumber);
+  crawl_meta
+      ->add_option("--max-wait", meta_options.max_wait_seconds, "Longest single wait in seconds")
+      ->check(CLI::NonNegativeNumber);
+  crawl_meta->add_flag("--fresh", meta_options.fresh,
+                       "Abandon an interrupted crawl (no crawl_end) instead of resuming it");
+  crawl_google
+      ->add_option("file", google_path,
+                   "google-political-ads-creative-stats.csv or the unzipped bundle dir")
+      ->required();
+  crawl_google->add_option("--country", google_options.country, "Regions code")->default_val("GB");
+  crawl_google->add_option("--observed-at", google_observed_at,
+                           "The download's time (RFC 3339 or YYYY-MM-DD; default: the file's "
+                           "mtime date)");
+  crawl_google->add_flag("--reports", google_options.reports,
+                         "Also send google-political-ads-advertiser-weekly-spend.csv rows as "
+                         "report messages");
+
   // simulate
   auto* simulate =
       app.add_subcommand("simulate", "Write a deterministic synthetic observation stream");
@@ -165,6 +229,33 @@ int main(int argc, char** argv) {
   }
   if (*replay)
     return adwatch::ReplayCommand(replay_options, replay_files, std::cout, std::cerr, g_stop);
+  if (*crawl_cmd) {
+    if (*crawl_meta) {
+      adwatch::Config config;
+      if (!LoadConfig(crawl_config, &config)) return 2;
+      if (config.regulated_period) {
+        if (meta_options.delivery_date_min.empty()) {
+          meta_options.delivery_date_min =
+              adwatch::FormatTimestamp(config.regulated_period->start).substr(0, 10);
+        }
+        if (meta_options.delivery_date_max.empty()) {  // the period's end is exclusive
+          meta_options.delivery_date_max =
+              adwatch::FormatTimestamp(config.regulated_period->end - 1).substr(0, 10);
+        }
+      }
+      return adwatch::CrawlMetaCommand(crawl_options, meta_options, meta_token, std::cout,
+                                       std::cerr, g_stop);
+    }
+    if (!google_observed_at.empty()) {
+      google_options.observed_at = adwatch::ParseDateOrTimestamp(google_observed_at);
+      if (!google_options.observed_at) {
+        std::cerr << "adwatch crawl google: --observed-at: not a date or RFC 3339 time\n";
+        return 2;
+      }
+    }
+    return adwatch::CrawlGoogleCommand(crawl_options, google_options, google_path, std::cout,
+                                       std::cerr, g_stop);
+  }
   if (*simulate) return adwatch::SimulateCommand(sim_options, sim_out, std::cerr);
   if (*classify) {
     adwatch::Config config;

@@ -369,56 +369,9 @@ class Parser {
   // Resolves every ${NAME} in `text` from the environment and every ${file:PATH} from a file.
   std::optional<std::string> Substitute(const YAML::Node& node, const std::string& path,
                                         const std::string& text) {
-    if (text.find("${") == std::string::npos) return text;
-    std::string out;
-    std::size_t pos = 0;
-    bool ok = true;
-    while (pos < text.size()) {
-      const std::size_t open = text.find("${", pos);
-      if (open == std::string::npos) {
-        out.append(text, pos, std::string::npos);
-        break;
-      }
-      out.append(text, pos, open - pos);
-      const std::size_t close = text.find('}', open + 2);
-      if (close == std::string::npos) {
-        Problem(node, path, "unterminated ${ in " + Quote(text));
-        return std::nullopt;
-      }
-      const std::string name = text.substr(open + 2, close - open - 2);
-      if (name.rfind("file:", 0) == 0) {
-        // A secret kept in a file (Kubernetes/Docker secrets): its content, one trailing
-        // newline dropped. The content itself never appears in a problem.
-        const std::string file = name.substr(5);
-        auto content = file.empty() ? std::nullopt : ReadWholeFile(file);
-        if (!content) {
-          Problem(node, path, "cannot read secret file " + Quote(file));
-          ok = false;
-        } else {
-          if (!content->empty() && content->back() == '\n') content->pop_back();
-          if (!content->empty() && content->back() == '\r') content->pop_back();
-          out += *content;
-        }
-        pos = close + 1;
-        continue;
-      }
-      bool valid = !name.empty();
-      for (const char c : name) {
-        valid = valid && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                          (c >= '0' && c <= '9') || c == '_');
-      }
-      if (!valid) {
-        Problem(node, path, "bad environment variable name " + Quote(name));
-        ok = false;
-      } else if (const char* value = std::getenv(name.c_str()); value == nullptr) {
-        Problem(node, path, "environment variable " + name + " is not set");
-        ok = false;
-      } else {
-        out += value;
-      }
-      pos = close + 1;
-    }
-    if (!ok) return std::nullopt;
+    std::vector<std::string> problems;
+    auto out = ExpandSecretReferences(text, &problems);
+    for (const std::string& problem : problems) Problem(node, path, problem);
     return out;
   }
 
@@ -1055,6 +1008,61 @@ const Config& DefaultConfig() {
     return new Config(std::move(result.config));
   }();
   return *config;
+}
+
+std::optional<std::string> ExpandSecretReferences(std::string_view text,
+                                                  std::vector<std::string>* problems) {
+  if (text.find("${") == std::string_view::npos) return std::string(text);
+  std::string out;
+  std::size_t pos = 0;
+  bool ok = true;
+  while (pos < text.size()) {
+    const std::size_t open = text.find("${", pos);
+    if (open == std::string_view::npos) {
+      out.append(text.substr(pos));
+      break;
+    }
+    out.append(text.substr(pos, open - pos));
+    const std::size_t close = text.find('}', open + 2);
+    if (close == std::string_view::npos) {
+      problems->push_back("unterminated ${ in " + Quote(text));
+      return std::nullopt;
+    }
+    const std::string name(text.substr(open + 2, close - open - 2));
+    if (name.rfind("file:", 0) == 0) {
+      // A secret kept in a file (Kubernetes/Docker secrets): its content, one trailing
+      // newline dropped. The content itself never appears in a problem.
+      const std::string file = name.substr(5);
+      auto content = file.empty() ? std::nullopt : ReadWholeFile(file);
+      if (!content) {
+        problems->push_back("cannot read secret file " + Quote(file));
+        ok = false;
+      } else {
+        if (!content->empty() && content->back() == '\n') content->pop_back();
+        if (!content->empty() && content->back() == '\r') content->pop_back();
+        out += *content;
+      }
+      pos = close + 1;
+      continue;
+    }
+    bool valid = !name.empty();
+    for (const char c : name) {
+      valid = valid && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '_');
+    }
+    if (!valid) {
+      problems->push_back("bad environment variable name " + Quote(name));
+      ok = false;
+    } else if (const char* value = std::getenv(name.c_str()); value == nullptr) {
+      problems->push_back("environment variable " + name + " is not set");
+      ok = false;
+    } else {
+      out += value;
+    }
+    pos = close + 1;
+  }
+  if (!ok) return std::nullopt;
+  return out;
 }
 
 }  // namespace adwatch

@@ -153,4 +153,10 @@ ConfigResult LoadConfigFile(const std::string& path);
 const Config& DefaultConfig();
 std::string_view DefaultConfigText();
 
+/// Resolves every `${NAME}` in `text` from the environment and every `${file:PATH}` from a
+/// file (one trailing newline dropped), as config values are (Kafka secrets, crawler tokens).
+/// nullopt with one entry in `problems` per bad reference; a problem never contains a secret.
+std::optional<std::string> ExpandSecretReferences(std::string_view text,
+                                                  std::vector<std::string>* problems);
+
 }  // namespace adwatch

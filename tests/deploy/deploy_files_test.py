@@ -241,8 +241,41 @@ def check_install_and_systemd():
               f"systemd-analyze verify: {verify.stderr.strip()}")
 
 
+def check_crawler_units():
+    """The crawler's systemd service and timer verify, and the k8s CronJob runs `crawl meta`
+    with its state on a volume and the token from a Secret file (never an argument value)."""
+    binary = os.environ.get("ADWATCH_BIN", "")
+    with tempfile.TemporaryDirectory() as d:
+        names = ["adwatch-crawl-meta.service", "adwatch-crawl-meta.timer"]
+        for name in names:
+            text = open(os.path.join(DEPLOY, "systemd", name), encoding="utf-8").read()
+            with open(os.path.join(d, name), "w") as f:
+                f.write(text.replace("/usr/local/bin/adwatch", binary))
+        verify = subprocess.run(["systemd-analyze", "verify", *[os.path.join(d, n) for n in names]],
+                                capture_output=True, text=True, timeout=60)
+        check(verify.returncode == 0 and not verify.stderr.strip(),
+              f"systemd-analyze verify crawler: {verify.stderr.strip()}")
+    unit = open(os.path.join(DEPLOY, "systemd", "adwatch-crawl-meta.service"), encoding="utf-8").read()
+    check("$${file:/etc/adwatch/meta-token}" in unit, "systemd: crawler token not read from a file")
+    jobs = [o for o in load_yaml_docs(os.path.join(DEPLOY, "k8s", "crawlers.yaml"))
+            if o["kind"] == "CronJob"]
+    if check(len(jobs) == 1, "k8s: no crawler CronJob"):
+        pod = jobs[0]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        args = pod["containers"][0]["args"]
+        check(args[:2] == ["crawl", "meta"], "k8s: CronJob does not run crawl meta")
+        mounts = {m["mountPath"]: m["name"] for m in pod["containers"][0]["volumeMounts"]}
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        state = args[args.index("--state") + 1]
+        check("persistentVolumeClaim" in volumes.get(mounts.get(state, ""), {}),
+              "k8s: crawler state not on a persistent volume")
+        token = args[args.index("--token") + 1]
+        check(token.startswith("${file:") and
+              "secret" in volumes.get(mounts.get(os.path.dirname(token[7:-1]), ""), {}),
+              "k8s: crawler token not from a Secret file")
+
+
 for step in (check_dashboards, check_compose, check_k8s, check_dockerfile,
-             check_install_and_systemd):
+             check_install_and_systemd, check_crawler_units):
     step()
 for failure in failures:
     print("FAIL: " + failure)

@@ -144,6 +144,12 @@ TEST(ReplayKeyOf, KeysObservationsByRegistryAndAdId) {
   EXPECT_EQ(Replayer::KeyOf(R"({"kind":"crawl_end","registry":"meta","crawl_id":"c"})", &crawl_end),
             "");
   EXPECT_TRUE(crawl_end);
+  // Report rows (a registry's advertiser reports) are keyed by advertiser.
+  EXPECT_EQ(
+      Replayer::KeyOf(R"({"kind":"report","registry":"google","advertiser_id":"AR1"})", &crawl_end),
+      "google:AR1");
+  EXPECT_FALSE(crawl_end);
+  EXPECT_EQ(Replayer::KeyOf(R"({"kind":"report","registry":"google"})", &crawl_end), "");
   for (const char* bad :
        {"{not json", "[1,2]", "\"str\"", R"({"registry":"meta","ad":{"id":461290581348812}})",
         R"({"registry":"meta","ad":{}})", R"({"ad":{"id":"1"}})",
