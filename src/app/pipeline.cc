@@ -1,5 +1,6 @@
 #include "app/pipeline.h"
 
+#include <algorithm>
 #include <string>
 
 namespace adwatch {
@@ -11,6 +12,14 @@ constexpr auto kCheckpointInterval = std::chrono::milliseconds(1000);
 std::uint64_t Fnv1a(std::string_view s, std::uint64_t h = 1469598103934665603ULL) {
   for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
   return h;
+}
+
+// A report must arrive under its key `registry:advertiser_id` (so that all releases of one
+// advertiser meet in one partition's ledger).
+bool ReportKeyMatches(std::string_view key, const Report& r) {
+  return key.size() == r.registry.size() + 1 + r.advertiser_id.size() &&
+         key.starts_with(r.registry) && key[r.registry.size()] == ':' &&
+         key.ends_with(r.advertiser_id);
 }
 
 }  // namespace
@@ -75,6 +84,12 @@ Outcome Pipeline::Process(const InputRecord& record) {
   const Rejection* rejection = std::get_if<Rejection>(&decoded);
   {
     std::lock_guard lock(mu_);
+    if (const auto* report =
+            rejection == nullptr ? std::get_if<Report>(&std::get<Message>(decoded)) : nullptr;
+        report != nullptr && !ReportKeyMatches(record.key, *report)) {
+      decoded = Rejection{RejectReason::kKeyMismatch, "report key is not registry:advertiser_id"};
+      rejection = std::get_if<Rejection>(&decoded);
+    }
     if (rejection != nullptr) {
       state_.RecordReject(record.partition, rejection->reason);
     } else {
@@ -118,8 +133,20 @@ bool Pipeline::OpenStore(const std::string& dir, StateStore::OpenMode mode, std:
 
 std::optional<std::int64_t> Pipeline::RestorePartition(std::int32_t partition, std::string* error) {
   if (!store_) return std::nullopt;
-  const auto snapshot = store_->Load(config_.kafka.topic, partition, error);
+  auto snapshot = store_->Load(config_.kafka.topic, partition, error);
   if (!snapshot) return std::nullopt;
+  // Report rows (state/report_ledger.h) share the ads table under keys no ad key can have.
+  auto reports = std::make_unique<ReportLedger>(&state_.options());
+  const auto first_ad =
+      std::stable_partition(snapshot->ads.begin(), snapshot->ads.end(),
+                            [](const auto& row) { return ReportLedger::IsRow(row.first); });
+  for (auto row = snapshot->ads.begin(); row != first_ad; ++row) {
+    if (!reports->RestoreRow(row->first, row->second, error)) {
+      *error = "partition " + std::to_string(partition) + " of " + store_->path() + ": " + *error;
+      return std::nullopt;
+    }
+  }
+  snapshot->ads.erase(snapshot->ads.begin(), first_ad);
   auto state = PartitionState::Restore(&state_.options(), *snapshot, error);
   if (!state) {
     *error = "partition " + std::to_string(partition) + " of " + store_->path() + ": " + *error;
@@ -127,6 +154,7 @@ std::optional<std::int64_t> Pipeline::RestorePartition(std::int32_t partition, s
   }
   std::lock_guard lock(mu_);
   state_.SetPartition(partition, std::move(state));
+  state_.Reports(partition) = std::move(*reports);
   next_offset_[partition] = snapshot->next_offset;
   persisted_offset_[partition] = snapshot->next_offset;
   return snapshot->next_offset;
@@ -165,6 +193,7 @@ bool Pipeline::Checkpoint(std::string* error, std::optional<std::int32_t> only) 
       const auto persisted = persisted_offset_.find(partition);
       if (persisted != persisted_offset_.end() && persisted->second == next->second) return;
       deltas.push_back(state.TakeDelta(config_.kafka.topic, partition, next->second));
+      state_.Reports(partition).TakeDelta(&deltas.back().ads);
     });
   }
   if (!only) since_checkpoint_ = 0;

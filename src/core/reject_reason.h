@@ -22,9 +22,10 @@ enum class RejectReason : std::uint8_t {
   kUnknownCurrency,
   kUnknownKind,
   kBadProtobuf,
-  kTooManyAds,  // a new ad beyond limits.max_ads_per_partition (not decoding: the state's cap)
+  kTooManyAds,   // a new ad beyond limits.max_ads_per_partition (not decoding: the state's cap)
+  kKeyMismatch,  // a report whose Kafka key is not `registry:advertiser_id`
 };
-inline constexpr int kRejectReasonCount = static_cast<int>(RejectReason::kTooManyAds) + 1;
+inline constexpr int kRejectReasonCount = static_cast<int>(RejectReason::kKeyMismatch) + 1;
 
 /// The metric label value, e.g. `malformed_json`.
 std::string_view RejectReasonName(RejectReason reason);

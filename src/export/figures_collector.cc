@@ -155,6 +155,31 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
     }
   }
   {
+    FamilyBuilder spend("adwatch_report_spend_gbp",
+                        "Campaign-to-date spend per the registry's own reports (lower bound), GBP",
+                        MetricType::Gauge);
+    FamilyBuilder ads("adwatch_report_ads", "Ads in the library per the registry's latest reports",
+                      MetricType::Gauge);
+    FamilyBuilder gap("adwatch_report_gap_gbp",
+                      "Reported spend above the upper bound of the ads the registry shows, GBP "
+                      "(0 when not above)",
+                      MetricType::Gauge);
+    FamilyBuilder ads_gap("adwatch_report_ads_gap",
+                          "Reported ads in the library above the ads the registry shows "
+                          "(0 when not above)",
+                          MetricType::Gauge);
+    for (const ReportFigures& r : f.reports) {
+      for (std::size_t e = 0; e < f.entities; ++e) {
+        std::vector<ClientMetric::Label> l{{"party", entities_[e]}, {"registry", r.registry}};
+        spend.Add(l, Gbp(r.spend[e]));
+        ads.Add(l, static_cast<double>(r.ads[e]));
+        gap.Add(l, Gbp(f.ReportGap(r, e)));
+        ads_gap.Add(l, static_cast<double>(f.ReportAdsGap(r, e)));
+      }
+    }
+    for (auto* b : {&spend, &ads, &gap, &ads_gap}) out.push_back(b->Take());
+  }
+  {
     FamilyBuilder events("adwatch_events_total", "Input messages by outcome", MetricType::Counter);
     for (int o = 0; o < kOutcomeCount; ++o) {
       events.Add({{"outcome", std::string(kOutcomeNames[o])}},

@@ -37,6 +37,12 @@ std::string Replayer::KeyOf(std::string_view json_line, bool* is_crawl_end) {
       *is_crawl_end = true;
       return {};
     }
+    if (kind == "report") {  // keyed registry:advertiser_id
+      const std::string_view registry = StringMember(doc, "registry");
+      const std::string_view advertiser = StringMember(doc, "advertiser_id");
+      if (registry.empty() || advertiser.empty()) return {};
+      return std::string(registry).append(":").append(advertiser);
+    }
     if (kind != "observation") return {};
   }
   const std::string_view registry = StringMember(doc, "registry");

@@ -1,7 +1,8 @@
 // A Kafka producer of observation JSON lines (SPEC §2): `adwatch replay` and the demo feed.
 //
 // Routing: an observation is keyed `<registry>:<ad id>` (Meta `ad.id`, Google `ad.Ad_ID`; a
-// not_found observation carries `ad.id`) so that all sightings of one ad land in one partition
+// not_found observation carries `ad.id`) so that all sightings of one ad land in one partition; a
+// `report` line is keyed `<registry>:<advertiser_id>`
 // (Java-compatible murmur2 partitioner unless overridden). A `crawl_end` line is produced, with
 // a null key, to EVERY partition of the topic (counted at Create() from metadata). A line that
 // does not parse, is not an object, or has no usable key is still produced, with a null key, so
