@@ -3,7 +3,8 @@
 // into messages at newlines and spread over two partitions, so sightings of the same ad, crawl
 // ends and rejections interact. Figures are rendered as a scrape would (for 1 input in 8); then
 // both partitions are dropped, so each input starts from empty state (the pipeline itself is
-// built once: compiling the theme patterns takes ~0.5 s).
+// built once: compiling the theme patterns takes ~0.5 s). A line `KEY<TAB>VALUE` is produced
+// under KEY (reports must arrive under `registry:advertiser_id`), any other under "k".
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -18,9 +19,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::int64_t offset = 0;
   while (!rest.empty() && offset < 64) {
     const std::size_t nl = rest.find('\n');
-    const std::string_view value = rest.substr(0, nl);
+    std::string_view value = rest.substr(0, nl);
+    std::string_view key = "k";
+    if (const std::size_t tab = value.find('\t'); tab != std::string_view::npos) {
+      key = value.substr(0, tab);
+      value.remove_prefix(tab + 1);
+    }
     pipeline.Process(
-        adwatch::InputRecord{"fuzz", static_cast<std::int32_t>(offset % 2), offset, "k", value});
+        adwatch::InputRecord{"fuzz", static_cast<std::int32_t>(offset % 2), offset, key, value});
     ++offset;
     rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
   }
