@@ -1,5 +1,6 @@
 #include "export/figures_collector.h"
 
+#include <limits>
 #include <utility>
 
 namespace adwatch {
@@ -177,7 +178,20 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
         ads_gap.Add(l, static_cast<double>(f.ReportAdsGap(r, e)));
       }
     }
-    for (auto* b : {&spend, &ads, &gap, &ads_gap}) out.push_back(b->Take());
+    // The other side of the comparison, so that Prometheus can compare sums across instances
+    // (reports and ads are keyed differently and may live on different instances).
+    FamilyBuilder shown("adwatch_report_shown_upper_gbp",
+                        "Sum of the latest upper spend bounds of the ads the registry shows "
+                        "(known, not missing), GBP; +Inf when one is open-ended",
+                        MetricType::Gauge);
+    for (const RegistryFigures& r : f.registries) {
+      for (std::size_t e = 0; e < f.entities; ++e) {
+        shown.Add({{"party", entities_[e]}, {"registry", r.registry}},
+                  r.shown_open_ended[e] > 0 ? std::numeric_limits<double>::infinity()
+                                            : Gbp(r.shown_upper[e]));
+      }
+    }
+    for (auto* b : {&spend, &ads, &gap, &ads_gap, &shown}) out.push_back(b->Take());
   }
   {
     FamilyBuilder events("adwatch_events_total", "Input messages by outcome", MetricType::Counter);

@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -292,6 +293,14 @@ class ReportIntegration : public ::testing::Test {
         EXPECT_EQ(Sample(s, "adwatch_report_ads_gap", registry, party),
                   static_cast<double>(ads_gap))
             << where;
+        if (registry == "meta") {  // the registry adwatch saw ads of
+          const double shown = Sample(s, "adwatch_report_shown_upper_gbp", registry, party);
+          if (at(e.open) != 0) {
+            EXPECT_TRUE(std::isinf(shown)) << where;
+          } else {
+            EXPECT_EQ(Pence(shown), at(e.shown_upper)) << where;
+          }
+        }
       }
     }
     EXPECT_GE(nonzero, 8);  // the comparison is not vacuous
