@@ -1,10 +1,11 @@
 // libFuzzer target: the whole per-message path — decode → attribute → classify → ledger →
 // windows → registry reconciliation → figures — with the built-in config. The input is split
 // into messages at newlines and spread over two partitions, so sightings of the same ad, crawl
-// ends and rejections interact; messages are keyed as `adwatch replay` keys them. Figures are
-// rendered as a scrape would (for 1 input in 8); then both partitions are dropped, so each input
-// starts from empty state (the pipeline itself is built once: compiling the theme patterns takes
-// ~0.5 s).
+// ends and rejections interact. Figures are rendered as a scrape would (for 1 input in 8); then
+// both partitions are dropped, so each input starts from empty state (the pipeline itself is
+// built once: compiling the theme patterns takes ~0.5 s). A line `KEY<TAB>VALUE` is produced
+// under KEY; any other is keyed as `adwatch replay` keys it (observations `registry:id`,
+// reports `registry:advertiser_id`), but every 8th message with a wrong key (key_mismatch).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -26,15 +27,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::int64_t offset = 0;
   while (!rest.empty() && offset < 64) {
     const std::size_t nl = rest.find('\n');
-    const std::string_view value = rest.substr(0, nl);
-    // Every 8th message with a wrong key (key_mismatch).
+    std::string_view value = rest.substr(0, nl);
     std::string key = "meta:k";
-    if (offset % 8 != 7) {
+    if (const std::size_t tab = value.find('\t'); tab != std::string_view::npos) {
+      key = std::string(value.substr(0, tab));
+      value.remove_prefix(tab + 1);
+    } else if (offset % 8 != 7) {
       key.clear();
       const adwatch::DecodeResult decoded = decoder->Decode(value);
       if (const auto* m = std::get_if<adwatch::Message>(&decoded)) {
-        if (const auto* o = std::get_if<adwatch::Observation>(m))
+        if (const auto* o = std::get_if<adwatch::Observation>(m)) {
           key = o->registry + ":" + o->ad_id;
+        } else if (const auto* r = std::get_if<adwatch::Report>(m)) {
+          key = r->registry + ":" + r->advertiser_id;
+        }
       }
     }
     pipeline.Process(

@@ -108,6 +108,19 @@ int main(int argc, char** argv) {
   replay->add_option("--rate", replay_options.rate, "Messages per second (0 = unlimited)")
       ->check(CLI::NonNegativeNumber);
   replay->add_option("files", replay_files, "JSON Lines files, or - for stdin")->required();
+  adwatch::ReplayInput replay_input;
+  std::string replay_observed_at, replay_period_end, replay_report;
+  replay->add_option("--format", replay_input.format,
+                     "jsonl (default), google-weekly-spend or meta-report");
+  replay->add_option("--release", replay_input.report.release,
+                     "Report release name (default: the file name)");
+  replay->add_option("--observed-at", replay_observed_at,
+                     "When the report release was taken, RFC 3339 (default: after its period)");
+  replay->add_option("--report", replay_report, "meta-report: weekly or to_date (default: name)");
+  replay->add_option("--period-end", replay_period_end,
+                     "meta-report: last day of the period, YYYY-MM-DD (default: file name)");
+  replay->add_option("--currency", replay_input.report.currency, "Currency of the amounts read")
+      ->default_val("GBP");
 
   // crawl meta | crawl google FILE
   auto* crawl_cmd = app.add_subcommand("crawl", "Crawl a registry onto the topic (meta, google)");
@@ -227,8 +240,32 @@ int main(int argc, char** argv) {
     if (!kafka_topics.empty()) kafka_options.topics = kafka_topics;
     return adwatch::KafkaCommand(kafka_options, std::cout, std::cerr, g_stop);
   }
-  if (*replay)
-    return adwatch::ReplayCommand(replay_options, replay_files, std::cout, std::cerr, g_stop);
+  if (*replay) {
+    if (!replay_observed_at.empty()) {
+      replay_input.report.observed_at = adwatch::ParseTimestamp(replay_observed_at);
+      if (!replay_input.report.observed_at) {
+        std::cerr << "adwatch replay: --observed-at is not an RFC 3339 timestamp\n";
+        return 2;
+      }
+    }
+    if (!replay_period_end.empty()) {
+      replay_input.report.period_end = adwatch::ParseDateOrTimestamp(replay_period_end);
+      if (!replay_input.report.period_end || replay_period_end.size() != 10) {
+        std::cerr << "adwatch replay: --period-end is not a YYYY-MM-DD date\n";
+        return 2;
+      }
+    }
+    if (!replay_report.empty()) {
+      if (replay_report != "weekly" && replay_report != "to_date") {
+        std::cerr << "adwatch replay: --report must be weekly or to_date\n";
+        return 2;
+      }
+      replay_input.report.kind =
+          replay_report == "weekly" ? adwatch::ReportKind::kWeekly : adwatch::ReportKind::kToDate;
+    }
+    return adwatch::ReplayCommand(replay_options, replay_files, std::cout, std::cerr, g_stop,
+                                  replay_input);
+  }
   if (*crawl_cmd) {
     if (*crawl_meta) {
       adwatch::Config config;

@@ -59,7 +59,18 @@ void Produce(Replayer& replayer, const DemoOptions& options, const std::atomic<b
 struct OutageEpisode {
   EpochSeconds from = 0, to = 0;  // crawl_end times; to = 0 while it lasts
   long long peak_missing = 0, peak_known = 0;
+  Pence peak_report_gap = 0;  // the most the registry's own reports exceeded what it showed
 };
+
+// How much more the registry's own reports hold than the ads it shows (all parties).
+Pence ReportGap(const Figures& f, const std::string& registry) {
+  Pence gap = 0;
+  for (const ReportFigures& r : f.reports) {
+    if (r.registry != registry) continue;
+    for (std::size_t e = 0; e < f.entities; ++e) gap += f.ReportGap(r, e);
+  }
+  return gap;
+}
 using OutageLog = std::map<std::string, std::vector<OutageEpisode>>;
 
 void TrackOutages(const Figures& f, OutageLog& log) {
@@ -79,6 +90,7 @@ void TrackOutages(const Figures& f, OutageLog& log) {
         now.peak_missing = missing;
         now.peak_known = known;
       }
+      now.peak_report_gap = std::max(now.peak_report_gap, ReportGap(f, r.registry));
     } else if (open) {
       episodes.back().to = at;
     }
@@ -141,13 +153,21 @@ void PrintSummary(std::ostream& out, const Figures& f, const OutageLog& outages,
                   unlisted, removed, Money(lower).c_str(), Money(upper).c_str(),
                   outage ? "   << REGISTRY OUTAGE" : "");
     s += row;
+    if (const Pence gap = ReportGap(f, r.registry); gap >= kPencePerPound) {
+      s += "registry " + r.registry + ": the registry reports " + Money(gap) +
+           " more than it shows\n";
+    }
   }
   for (const auto& [registry, episodes] : outages) {
     for (const OutageEpisode& ep : episodes) {
       s += "registry " + registry + " outage " + FormatTimestamp(ep.from) + " to " +
            (ep.to == 0 ? std::string("now") : FormatTimestamp(ep.to)) + ": up to " +
            std::to_string(ep.peak_missing) + " of " + std::to_string(ep.peak_known) +
-           " known ads missing (" + std::to_string(ep.peak_missing * 100 / ep.peak_known) + "%)\n";
+           " known ads missing (" + std::to_string(ep.peak_missing * 100 / ep.peak_known) + "%)" +
+           (ep.peak_report_gap > 0 ? "; its own report held up to " + Money(ep.peak_report_gap) +
+                                         " more than it showed"
+                                   : std::string()) +
+           "\n";
     }
   }
   if (!f.registries.empty()) {

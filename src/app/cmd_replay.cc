@@ -7,6 +7,8 @@
 #include <iomanip>
 #include <iostream>
 #include <istream>
+#include <iterator>
+#include <optional>
 
 namespace adwatch {
 namespace {
@@ -21,9 +23,19 @@ bool IsBlank(const std::string& line) {
 }  // namespace
 
 int ReplayCommand(const ReplayOptions& options, const std::vector<std::string>& files,
-                  std::ostream& out, std::ostream& err, const std::atomic<bool>& stop) {
+                  std::ostream& out, std::ostream& err, const std::atomic<bool>& stop,
+                  const ReplayInput& input) {
   if (files.empty()) {
     err << "adwatch replay: no input files (use - for stdin)\n";
+    return 2;
+  }
+  std::optional<ReportFileFormat> report_format;
+  if (input.format == "google-weekly-spend") {
+    report_format = ReportFileFormat::kGoogleWeeklySpend;
+  } else if (input.format == "meta-report") {
+    report_format = ReportFileFormat::kMetaReport;
+  } else if (input.format != "jsonl") {
+    err << "adwatch replay: --format must be jsonl, google-weekly-spend or meta-report\n";
     return 2;
   }
   if (options.brokers.empty() || options.topic.empty() || !(options.rate >= 0)) {
@@ -42,6 +54,7 @@ int ReplayCommand(const ReplayOptions& options, const std::vector<std::string>& 
   const auto started = std::chrono::steady_clock::now();
   bool failed = false;
   std::int64_t lines = 0;
+  std::int64_t bad_rows = 0;
   std::string line;
   for (const auto& name : files) {
     if (stop.load()) break;
@@ -55,6 +68,28 @@ int ReplayCommand(const ReplayOptions& options, const std::vector<std::string>& 
         continue;
       }
       in = &file;
+    }
+    if (report_format) {
+      const std::string text((std::istreambuf_iterator<char>(*in)),
+                             std::istreambuf_iterator<char>());
+      ParsedReportFile parsed;
+      std::string parse_error;
+      if (in->bad() ||
+          !ParseReportFile(*report_format, text, name, input.report, &parsed, &parse_error)) {
+        err << "adwatch replay: " << (parse_error.empty() ? "read error on " + name : parse_error)
+            << "\n";
+        failed = true;
+        continue;
+      }
+      for (const std::string& e : parsed.errors) err << "adwatch replay: " << e << "\n";
+      bad_rows += static_cast<std::int64_t>(parsed.errors.size());
+      if (!parsed.errors.empty()) failed = true;
+      for (const Report& r : parsed.reports) {
+        if (stop.load()) break;
+        ++lines;
+        if (!replayer->Send(ReportToJson(r))) failed = true;
+      }
+      continue;
     }
     while (!stop.load() && std::getline(*in, line)) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -82,8 +117,8 @@ int ReplayCommand(const ReplayOptions& options, const std::vector<std::string>& 
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   out << "replayed topic=" << options.topic << " partitions=" << replayer->partitions()
       << " lines=" << lines << " observations=" << s.observations << " crawl_ends=" << s.crawl_ends
-      << " unkeyed=" << s.unkeyed << " messages=" << s.messages << " delivered=" << s.delivered
-      << " delivery_errors=" << s.delivery_errors
+      << " unkeyed=" << s.unkeyed << " bad_rows=" << bad_rows << " messages=" << s.messages
+      << " delivered=" << s.delivered << " delivery_errors=" << s.delivery_errors
       << " interrupted=" << (stop.load() ? "true" : "false") << " seconds=" << std::fixed
       << std::setprecision(3) << seconds << std::endl;
   return failed ? 1 : 0;

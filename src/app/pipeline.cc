@@ -1,5 +1,6 @@
 #include "app/pipeline.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -17,22 +18,27 @@ std::uint64_t Fnv1a(std::string_view s, std::uint64_t h = 1469598103934665603ULL
 }
 
 // The Kafka key must agree with the body (SPEC §2): an observation is keyed `<registry>:<ad id>`
-// (so that one ad lives in one partition and is counted once); a crawl_end, which its producer
-// sends to every partition explicitly, has no key (null or empty). Anything else is a
-// `key_mismatch` reject: e.g. the same ad under a second key would land on another partition
-// and be counted twice.
+// (so that one ad lives in one partition and is counted once), a report
+// `<registry>:<advertiser id>` (so that all releases of one advertiser meet in one partition's
+// ledger); a crawl_end, which its producer sends to every partition explicitly, has no key (null
+// or empty). Anything else is a `key_mismatch` reject: e.g. the same ad under a second key would
+// land on another partition and be counted twice.
+bool IsKeyOf(std::string_view key, std::string_view registry, std::string_view id) {
+  return key.size() == registry.size() + 1 + id.size() && key.starts_with(registry) &&
+         key[registry.size()] == ':' && key.ends_with(id);
+}
+
 std::optional<Rejection> CheckKey(std::string_view key, const Message& message) {
   if (const auto* o = std::get_if<Observation>(&message)) {
-    const std::string_view r = o->registry;
-    const std::string_view id = o->ad_id;
-    if (key.size() == r.size() + 1 + id.size() && key.substr(0, r.size()) == r &&
-        key[r.size()] == ':' && key.substr(r.size() + 1) == id) {
-      return std::nullopt;
-    }
+    if (IsKeyOf(key, o->registry, o->ad_id)) return std::nullopt;
     // The detail names neither the key nor the id (up to limits.max_string_bytes each).
     return Rejection{RejectReason::kKeyMismatch,
                      key.empty() ? "observation without a key (expected registry:id)"
                                  : "key is not the body's registry:id"};
+  }
+  if (const auto* r = std::get_if<Report>(&message)) {
+    if (IsKeyOf(key, r->registry, r->advertiser_id)) return std::nullopt;
+    return Rejection{RejectReason::kKeyMismatch, "report key is not registry:advertiser_id"};
   }
   if (key.empty()) return std::nullopt;
   return Rejection{RejectReason::kKeyMismatch, "crawl_end with a key (expected none)"};
@@ -210,8 +216,20 @@ bool Pipeline::OpenStore(const std::string& dir, StateStore::OpenMode mode, std:
 
 std::optional<std::int64_t> Pipeline::RestorePartition(std::int32_t partition, std::string* error) {
   if (!store_) return std::nullopt;
-  const auto snapshot = store_->Load(config_.kafka.topic, partition, error);
+  auto snapshot = store_->Load(config_.kafka.topic, partition, error);
   if (!snapshot) return std::nullopt;
+  // Report rows (state/report_ledger.h) share the ads table under keys no ad key can have.
+  auto reports = std::make_unique<ReportLedger>(&state_.options());
+  const auto first_ad =
+      std::stable_partition(snapshot->ads.begin(), snapshot->ads.end(),
+                            [](const auto& row) { return ReportLedger::IsRow(row.first); });
+  for (auto row = snapshot->ads.begin(); row != first_ad; ++row) {
+    if (!reports->RestoreRow(row->first, row->second, error)) {
+      *error = "partition " + std::to_string(partition) + " of " + store_->path() + ": " + *error;
+      return std::nullopt;
+    }
+  }
+  snapshot->ads.erase(snapshot->ads.begin(), first_ad);
   auto state = PartitionState::Restore(&state_.options(), *snapshot, error);
   if (!state) {
     *error = "partition " + std::to_string(partition) + " of " + store_->path() + ": " + *error;
@@ -219,6 +237,7 @@ std::optional<std::int64_t> Pipeline::RestorePartition(std::int32_t partition, s
   }
   std::lock_guard lock(mu_);
   state_.SetPartition(partition, std::move(state));
+  state_.Reports(partition) = std::move(*reports);
   next_offset_[partition] = snapshot->next_offset;
   persisted_offset_[partition] = snapshot->next_offset;
   return snapshot->next_offset;
@@ -257,6 +276,7 @@ bool Pipeline::Checkpoint(std::string* error, std::optional<std::int32_t> only) 
       const auto persisted = persisted_offset_.find(partition);
       if (persisted != persisted_offset_.end() && persisted->second == next->second) return;
       deltas.push_back(state.TakeDelta(config_.kafka.topic, partition, next->second));
+      state_.Reports(partition).TakeDelta(&deltas.back().ads);
     });
   }
   if (!only) since_checkpoint_ = 0;

@@ -57,6 +57,27 @@ struct CrawlEnd {
   std::optional<std::int64_t> ads_listed;
 };
 
-using Message = std::variant<Observation, CrawlEnd>;
+/// A registry's own aggregate report row for one advertiser (`kind: report`): what it says the
+/// advertiser spent in a period and how many ads it holds. Amounts in pence of the reporting
+/// currency. Never moves the watermark (see state/report_ledger.h for the semantics).
+enum class ReportKind : std::uint8_t {
+  kWeekly,  // spent within [period_start, period_end], days inclusive
+  kToDate,  // cumulative from the advertiser's start to the end of period_end
+};
+struct Report {
+  std::string registry;
+  EpochSeconds observed_at = 0;  // when the release was taken
+  std::string release;
+  ReportKind kind = ReportKind::kWeekly;
+  std::string advertiser_id;
+  std::string advertiser_name;
+  std::string disclaimer;                    // empty when the report has none
+  std::optional<EpochSeconds> period_start;  // midnight UTC of the first day; required for weekly
+  EpochSeconds period_end = 0;               // midnight UTC of the last day (inclusive)
+  SpendRange amount;                         // open_ended: no upper bound
+  std::optional<std::int64_t> ads_in_library;
+};
+
+using Message = std::variant<Observation, CrawlEnd, Report>;
 
 }  // namespace adwatch

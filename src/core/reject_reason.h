@@ -23,7 +23,8 @@ enum class RejectReason : std::uint8_t {
   kUnknownKind,
   kBadProtobuf,
   kTooManyAds,   // a new ad beyond limits.max_ads_per_partition (not decoding: the state's cap)
-  kKeyMismatch,  // the Kafka key is not the body's `registry:id` (a crawl_end: not unkeyed)
+  kKeyMismatch,  // the Kafka key is not the body's `registry:id` (a report's
+                 // `registry:advertiser_id`; a crawl_end: not unkeyed)
 };
 inline constexpr int kRejectReasonCount = static_cast<int>(RejectReason::kKeyMismatch) + 1;
 

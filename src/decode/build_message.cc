@@ -48,10 +48,13 @@ class Builder {
       return Reject(RejectReason::kBadValue, "duplicate key '" + Printable(f_.duplicate_key) + "'");
     }
     bool crawl_end = false;
+    bool report = false;
     if (f_.kind.present()) {
       if (f_.kind.type != RawType::kString) return TypeError("kind", f_.kind, "a string");
       if (f_.kind.str == "crawl_end") {
         crawl_end = true;
+      } else if (f_.kind.str == "report") {
+        report = true;
       } else if (f_.kind.str != "observation") {
         return Reject(RejectReason::kUnknownKind, "unknown kind");
       }
@@ -59,6 +62,7 @@ class Builder {
     std::string_view registry;
     if (!Registry(&registry)) return std::move(err_);
     if (crawl_end) return BuildCrawlEnd(registry);
+    if (report) return BuildReport(registry);
     return BuildObservation(registry);
   }
 
@@ -127,6 +131,80 @@ class Builder {
       }
     }
     return Message{std::move(end)};
+  }
+
+  // kind: report (one advertiser's row of a registry's own report).
+  DecodeResult BuildReport(std::string_view registry) {
+    Report r;
+    r.registry = Str(registry);
+    if (!Timestamp(f_.observed_at, "observed_at", &r.observed_at)) return std::move(err_);
+    std::string_view s;
+    if (!ReqString(f_.release, "release", &s)) return std::move(err_);
+    if (s.empty()) return Reject(RejectReason::kBadValue, "empty release");
+    r.release = Str(s);
+    if (!ReqString(f_.report, "report", &s)) return std::move(err_);
+    if (s == "weekly") {
+      r.kind = ReportKind::kWeekly;
+    } else if (s == "to_date") {
+      r.kind = ReportKind::kToDate;
+    } else {
+      return Reject(RejectReason::kBadValue, "report must be 'weekly' or 'to_date'");
+    }
+    if (!ReqString(f_.advertiser_id, "advertiser_id", &s)) return std::move(err_);
+    if (s.empty()) return Reject(RejectReason::kBadValue, "empty advertiser_id");
+    r.advertiser_id = Str(s);
+    if (!OptString(f_.advertiser_name, "advertiser_name", &s)) return std::move(err_);
+    r.advertiser_name = Str(s);
+    if (!OptString(f_.disclaimer, "disclaimer", &s)) return std::move(err_);
+    r.disclaimer = Str(s);
+    std::optional<EpochSeconds> end;
+    if (!Day(f_.period_start, "period_start", &r.period_start) ||
+        !Day(f_.period_end, "period_end", &end)) {
+      return std::move(err_);
+    }
+    if (!end) return Reject(RejectReason::kMissingField, "missing field 'period_end'");
+    r.period_end = *end;
+    if (r.kind == ReportKind::kWeekly && !r.period_start) {
+      return Reject(RejectReason::kMissingField, "missing field 'period_start' (weekly)");
+    }
+    if (r.period_start && *r.period_start > r.period_end) {
+      return Reject(RejectReason::kBadValue, "period_start is after period_end");
+    }
+    if (!f_.amount_lower_pence.present()) {
+      return Reject(RejectReason::kMissingField, "missing field 'amount_lower_pence'");
+    }
+    std::uint64_t lo = 0;
+    std::uint64_t hi = 0;
+    if (!Amount(f_.amount_lower_pence, "amount_lower_pence", &lo)) return std::move(err_);
+    r.amount.open_ended = !f_.amount_upper_pence.present();
+    hi = lo;
+    if (!r.amount.open_ended) {
+      if (!Amount(f_.amount_upper_pence, "amount_upper_pence", &hi)) return std::move(err_);
+      if (hi < lo) return Reject(RejectReason::kBadAmount, "amount: upper below lower");
+    }
+    r.amount.lower = static_cast<Pence>(lo);
+    r.amount.upper = static_cast<Pence>(hi);
+    const RawField& n = f_.ads_in_library;
+    if (n.present()) {
+      std::uint64_t v = 0;
+      if (n.type == RawType::kUint && n.u <= kMaxAmount) {
+        v = n.u;
+      } else if (n.type != RawType::kString || !Digits(n.str, kMaxAmountDigits, &v)) {
+        return Reject(RejectReason::kBadValue, "ads_in_library is not a non-negative integer");
+      }
+      r.ads_in_library = static_cast<std::int64_t>(v);
+    }
+    return Message{std::move(r)};
+  }
+
+  // Optional calendar day `YYYY-MM-DD` (midnight UTC): absent or null -> nullopt.
+  bool Day(const RawField& v, std::string_view name, std::optional<EpochSeconds>* out) {
+    if (!v.present()) return true;
+    if (v.type != RawType::kString) return TypeFail(name, v, "a YYYY-MM-DD string");
+    const auto t = v.str.size() == 10 ? ParseDateOrTimestamp(v.str) : std::nullopt;
+    if (!t) return Fail(RejectReason::kBadTimestamp, Str(name) + " is not a YYYY-MM-DD date");
+    *out = *t;
+    return true;
   }
 
   bool MetaAd(const RawAd& ad, Observation* obs) {

@@ -52,6 +52,16 @@ constexpr KeyEntry kTopKeys[] = {
     {"started_at", &RawFields::started_at},
     {"completed_at", &RawFields::completed_at},
     {"ads_listed", &RawFields::ads_listed},
+    {"release", &RawFields::release},
+    {"report", &RawFields::report},
+    {"advertiser_id", &RawFields::advertiser_id},
+    {"advertiser_name", &RawFields::advertiser_name},
+    {"disclaimer", &RawFields::disclaimer},
+    {"period_start", &RawFields::period_start},
+    {"period_end", &RawFields::period_end},
+    {"amount_lower_pence", &RawFields::amount_lower_pence},
+    {"amount_upper_pence", &RawFields::amount_upper_pence},
+    {"ads_in_library", &RawFields::ads_in_library},
 };
 
 constexpr KeyEntry kAdKeys[] = {

@@ -46,6 +46,9 @@ class ProtobufDecoder final : public Decoder {
       case v1::Envelope::kCrawlEnd:
         MapCrawlEnd(envelope_.crawl_end());
         break;
+      case v1::Envelope::kReport:
+        MapReport(envelope_.report());
+        break;
       default:
         return Rejection{RejectReason::kUnknownKind, "envelope holds neither message"};
     }
@@ -148,6 +151,33 @@ class ProtobufDecoder final : public Decoder {
         f.ads_listed.type = RawType::kUint;
         f.ads_listed.u = static_cast<std::uint64_t>(c.ads_listed());
       }
+    }
+  }
+
+  void MapReport(const v1::Report& r) {
+    auto& f = raw_.f;
+    f.kind = {RawType::kString, "report"};
+    Put(r.has_registry(), r.registry(), "registry", &f.registry);
+    Put(r.has_observed_at(), r.observed_at(), "observed_at", &f.observed_at);
+    Put(r.has_release(), r.release(), "release", &f.release);
+    Put(r.has_report(), r.report(), "report", &f.report);
+    Put(r.has_advertiser_id(), r.advertiser_id(), "advertiser_id", &f.advertiser_id);
+    Put(r.has_advertiser_name(), r.advertiser_name(), "advertiser_name", &f.advertiser_name);
+    Put(r.has_disclaimer(), r.disclaimer(), "disclaimer", &f.disclaimer);
+    Put(r.has_period_start(), r.period_start(), "period_start", &f.period_start);
+    Put(r.has_period_end(), r.period_end(), "period_end", &f.period_end);
+    PutInt(r.has_amount_lower_pence(), r.amount_lower_pence(), &f.amount_lower_pence);
+    PutInt(r.has_amount_upper_pence(), r.amount_upper_pence(), &f.amount_upper_pence);
+    PutInt(r.has_ads_in_library(), r.ads_in_library(), &f.ads_in_library);
+  }
+
+  static void PutInt(bool has, std::int64_t value, RawField* out) {
+    if (!has) return;
+    if (value < 0) {
+      out->type = RawType::kNegInt;
+    } else {
+      out->type = RawType::kUint;
+      out->u = static_cast<std::uint64_t>(value);
     }
   }
 

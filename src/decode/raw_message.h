@@ -72,6 +72,9 @@ struct RawFields {
   bool duplicate = false;
   RawField kind, registry, observed_at, crawl_id, scope, lookup, status;
   RawField started_at, completed_at, ads_listed;
+  // kind: report.
+  RawField release, report, advertiser_id, advertiser_name, disclaimer, period_start, period_end,
+      amount_lower_pence, amount_upper_pence, ads_in_library;
   RawAd ad;
 };
 

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/rapidjson.h"
+#include "export/ads_csv.h"
 
 namespace adwatch {
 namespace {
@@ -48,8 +49,12 @@ AdsApi::AdsApi(const Config& config, Source source) : source_(std::move(source))
 HttpResponse AdsApi::Handle(const HttpRequest& request) const {
   AdFilter filter;
   std::size_t limit = kDefaultLimit, offset = 0;
+  bool csv = false, limit_given = false;
   for (const auto& [name, value] : ParseQuery(request.query)) {
-    if (name == "registry") {
+    if (name == "format") {
+      if (value != "json" && value != "csv") return JsonError("format must be json or csv");
+      csv = value == "csv";
+    } else if (name == "registry") {
       filter.registry = value;
     } else if (name == "party") {
       const auto it = std::find(entity_names_.begin(), entity_names_.end(), value);
@@ -60,19 +65,27 @@ HttpResponse AdsApi::Handle(const HttpRequest& request) const {
       while (start <= value.size()) {
         const std::size_t end = std::min(value.find(',', start), value.size());
         const std::string state = value.substr(start, end - start);
-        const auto* it = std::find(std::begin(kPresenceNames) + 2, std::end(kPresenceNames), state);
+        if (state == "all") {  // every known ad, whatever its registry state
+          filter.presence.fill(true);
+          start = end + 1;
+          continue;
+        }
+        const auto* it = std::find(std::begin(kPresenceNames), std::end(kPresenceNames), state);
         if (it == std::end(kPresenceNames)) {
-          return JsonError("unknown state: " + state + " (missing, unlisted or removed)");
+          return JsonError("unknown state: " + state +
+                           " (missing, unlisted, removed, listed, unknown or all)");
         }
         filter.presence[static_cast<std::size_t>(it - std::begin(kPresenceNames))] = true;
         start = end + 1;
       }
     } else if (name == "limit") {
       const auto n = ParseCount(value);
-      if (!n || *n == 0 || *n > kMaxLimit) {
-        return JsonError("limit must be an integer from 1 to " + std::to_string(kMaxLimit));
+      if (!n || *n == 0 || *n > kMaxCsvLimit) {
+        return JsonError("limit must be an integer from 1 to " + std::to_string(kMaxLimit) + " (" +
+                         std::to_string(kMaxCsvLimit) + " with format=csv)");
       }
       limit = *n;
+      limit_given = true;
     } else if (name == "offset") {
       const auto n = ParseCount(value);
       if (!n) return JsonError("offset must be a non-negative integer");
@@ -81,6 +94,10 @@ HttpResponse AdsApi::Handle(const HttpRequest& request) const {
       return JsonError("unknown parameter: " + name + " (registry, party, state, limit, offset)");
     }
   }
+  if (!csv && limit > kMaxLimit) {
+    return JsonError("limit must be an integer from 1 to " + std::to_string(kMaxLimit));
+  }
+  if (csv && !limit_given) limit = kMaxCsvLimit;
   if (std::none_of(filter.presence.begin(), filter.presence.end(), [](bool b) { return b; })) {
     for (Presence p : {Presence::kMissing, Presence::kUnlisted, Presence::kRemoved}) {
       filter.presence[static_cast<std::size_t>(p)] = true;
@@ -98,6 +115,7 @@ HttpResponse AdsApi::Handle(const HttpRequest& request) const {
     throw;
   }
   busy_ = false;
+  if (csv) return {200, "text/csv; charset=utf-8", AdsCsv(page.ads, entity_names_, theme_names_)};
 
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);

@@ -4,8 +4,10 @@
 // and not only the count.
 //
 // Query parameters (all optional): `registry`, `party` (a configured entity or `unattributed`),
-// `state` (comma-separated subset of `missing,unlisted,removed`; default all three), `limit`
-// (1..1000, default 100) and `offset`. Ads are ordered by lower spend bound, largest first, then
+// `state` (comma-separated subset of `missing,unlisted,removed,listed,unknown`, or `all` for
+// every known ad; default the first three), `limit` (1..1000, default 100) and `offset`;
+// `format=csv` answers RFC 4180 CSV instead (export/ads_csv.h; limit up to and by default
+// 100,000). Ads are ordered by lower spend bound, largest first, then
 // `registry:id`. Bad parameters answer 400 with a JSON error naming them.
 // Thread-safety: Handle may run on several server threads at once (the source must be
 // thread-safe, as Pipeline::ListAds is); one request is served at a time, others get 503 (a
@@ -30,6 +32,7 @@ class AdsApi {
       std::function<AdPage(const AdFilter& filter, std::size_t offset, std::size_t limit)>;
   static constexpr std::size_t kDefaultLimit = 100;
   static constexpr std::size_t kMaxLimit = 1000;
+  static constexpr std::size_t kMaxCsvLimit = 100000;  // format=csv: the default and the cap
 
   AdsApi(const Config& config, Source source);
 

@@ -1,5 +1,6 @@
 #include "export/figures_collector.h"
 
+#include <limits>
 #include <utility>
 
 namespace adwatch {
@@ -153,6 +154,44 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
     for (auto* b : {&known, &missing, &unlisted, &removed, &missing_spend, &last_end, &listed}) {
       out.push_back(b->Take());
     }
+  }
+  {
+    FamilyBuilder spend("adwatch_report_spend_gbp",
+                        "Campaign-to-date spend per the registry's own reports (lower bound), GBP",
+                        MetricType::Gauge);
+    FamilyBuilder ads("adwatch_report_ads", "Ads in the library per the registry's latest reports",
+                      MetricType::Gauge);
+    FamilyBuilder gap("adwatch_report_gap_gbp",
+                      "Reported spend above the upper bound of the ads the registry shows, GBP "
+                      "(0 when not above)",
+                      MetricType::Gauge);
+    FamilyBuilder ads_gap("adwatch_report_ads_gap",
+                          "Reported ads in the library above the ads the registry shows "
+                          "(0 when not above)",
+                          MetricType::Gauge);
+    for (const ReportFigures& r : f.reports) {
+      for (std::size_t e = 0; e < f.entities; ++e) {
+        std::vector<ClientMetric::Label> l{{"party", entities_[e]}, {"registry", r.registry}};
+        spend.Add(l, Gbp(r.spend[e]));
+        ads.Add(l, static_cast<double>(r.ads[e]));
+        gap.Add(l, Gbp(f.ReportGap(r, e)));
+        ads_gap.Add(l, static_cast<double>(f.ReportAdsGap(r, e)));
+      }
+    }
+    // The other side of the comparison, so that Prometheus can compare sums across instances
+    // (reports and ads are keyed differently and may live on different instances).
+    FamilyBuilder shown("adwatch_report_shown_upper_gbp",
+                        "Sum of the latest upper spend bounds of the ads the registry shows "
+                        "(known, not missing), GBP; +Inf when one is open-ended",
+                        MetricType::Gauge);
+    for (const RegistryFigures& r : f.registries) {
+      for (std::size_t e = 0; e < f.entities; ++e) {
+        shown.Add({{"party", entities_[e]}, {"registry", r.registry}},
+                  r.shown_open_ended[e] > 0 ? std::numeric_limits<double>::infinity()
+                                            : Gbp(r.shown_upper[e]));
+      }
+    }
+    for (auto* b : {&spend, &ads, &gap, &ads_gap, &shown}) out.push_back(b->Take());
   }
   {
     FamilyBuilder events("adwatch_events_total", "Input messages by outcome", MetricType::Counter);

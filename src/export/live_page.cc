@@ -247,6 +247,15 @@ std::string LivePage::SummaryJson() const {
     }
   }
   w.EndArray();
+  // The registries' own reports as a second witness (state/report_ledger.h).
+  for (const ReportFigures& r : f.reports) {
+    Pence gap = 0;
+    for (std::size_t e = 0; e < r.spend.size(); ++e) gap += f.ReportGap(r, e);
+    if (gap >= kPencePerPound) {
+      incidents.push_back(r.registry + ": the registry reports £" +
+                          std::to_string(gap / kPencePerPound) + " more than it shows");
+    }
+  }
 
   w.Key("incidents");
   w.StartArray();

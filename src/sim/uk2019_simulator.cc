@@ -498,6 +498,19 @@ Uk2019Simulator::Uk2019Simulator(const SimOptions& options) : seed_(options.seed
     return ads_[a].start < ads_[b].start;
   });
   seen_.assign(ads_.size(), false);
+
+  // The report's advertisers: one per page id, named by its first page, with the first
+  // disclaimer any of its pages carries.
+  for (std::size_t i = 0; i < ads_.size(); ++i) {
+    const Page& page = sponsors[ads_[i].sponsor].pages[ads_[i].page];
+    auto it = std::find_if(advertisers_.begin(), advertisers_.end(),
+                           [&](const Advertiser& a) { return a.id == page.id; });
+    if (it == advertisers_.end()) {
+      it = advertisers_.insert(advertisers_.end(), Advertiser{page.id, page.name, "", {}});
+    }
+    if (it->disclaimer.empty() && page.bylines != nullptr) it->disclaimer = page.bylines;
+    it->ads.push_back(static_cast<std::uint32_t>(i));
+  }
 }
 
 Uk2019Simulator::~Uk2019Simulator() = default;
@@ -541,7 +554,7 @@ bool Uk2019Simulator::Next(std::string* json_line) {
     return true;
   }
   for (;;) {
-    if (crawl_ < 0 || phase_ == 3) {
+    if (crawl_ < 0 || phase_ == 4) {
       if (crawl_ + 1 >= kUk2019Crawls) return false;
       ++crawl_;
       BeginCrawl();
@@ -587,7 +600,16 @@ bool Uk2019Simulator::Next(std::string* json_line) {
       EmitCrawlEnd(json_line);
       last_time_ = crawl_start_ + kCrawlEndOffset;
       phase_ = 3;
+      cursor_ = 0;
       return true;
+    }
+    if (phase_ == 3) {
+      const bool report_day = (crawl_start_ - kUk2019FirstCrawl) % kDay == 6 * 3600;
+      while (report_day && cursor_ < advertisers_.size()) {
+        json_line->clear();
+        if (EmitReport(cursor_++, json_line)) return true;
+      }
+      phase_ = 4;
     }
   }
 }
@@ -701,6 +723,39 @@ void Uk2019Simulator::EmitById(const Ad& ad, bool not_found, EpochSeconds at,
   const std::string_view listing = "\"lookup\":\"listing\"";
   const std::size_t pos = out->find(listing);
   if (pos != std::string::npos) out->replace(pos, listing.size(), "\"lookup\":\"by_id\"");
+}
+
+bool Uk2019Simulator::EmitReport(std::size_t a, std::string* out) const {
+  const Advertiser& who = advertisers_[a];
+  const EpochSeconds day_end = crawl_start_ - 6 * 3600;  // midnight before this 06:00 crawl
+  std::int64_t pounds = 0, ads = 0;
+  for (std::uint32_t index : who.ads) {
+    const Ad& ad = ads_[index];
+    if (ad.start >= day_end || (ad.removed_at != 0 && ad.removed_at <= crawl_start_)) continue;
+    pounds += ad.SpentAt(day_end);
+    ++ads;
+  }
+  if (ads == 0) return false;
+  out->append("{\"kind\":\"report\",\"registry\":\"meta\",");
+  AppendField("observed_at", FormatTimestamp(crawl_start_ + kCrawlEndOffset), out);
+  out->push_back(',');
+  AppendField("release", "meta-report-GB-" + Date(day_end - kDay), out);
+  out->append(",\"report\":\"to_date\",");
+  AppendField("advertiser_id", who.id, out);
+  out->push_back(',');
+  AppendField("advertiser_name", who.name, out);
+  out->append(",\"disclaimer\":");
+  if (who.disclaimer.empty()) {
+    out->append("null");
+  } else {
+    AppendJsonString(who.disclaimer, out);
+  }
+  out->push_back(',');
+  AppendField("period_end", Date(day_end - kDay), out);
+  out->append(",\"amount_lower_pence\":" + std::to_string(pounds * 100) +
+              ",\"amount_upper_pence\":" + std::to_string(pounds * 100) +
+              ",\"ads_in_library\":" + std::to_string(ads) + "}");
+  return true;
 }
 
 void Uk2019Simulator::EmitCrawlEnd(std::string* out) const {

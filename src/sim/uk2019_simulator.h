@@ -3,6 +3,10 @@
 // 2019-11-06 and 2019-12-12, crawled every 6 hours (scope `GB`), each crawl closed by a
 // `crawl_end` line, with the registry outage of 9-10 December (ads hidden from listing but
 // fetchable by id), a few ads genuinely removed (`not_found`) and occasional duplicate sightings.
+// After the crawl_end of each day's 06:00 crawl it also emits Meta's own Ad Library Report of
+// the day before as `report` lines (one `to_date` row per page, keyed by page id: the true
+// cumulative spend and the number of ads in the library of that page's ads, removed ads left
+// out), so that the report gap shows the ads the outage hides.
 //
 // Lines are SPEC §2 JSON, one per Next(), in non-decreasing event-time order (observed_at;
 // completed_at for crawl_end). The same options give the same bytes on every platform: all
@@ -77,6 +81,9 @@ class Uk2019Simulator {
   void EmitListing(const Ad& ad, std::uint32_t index, EpochSeconds at, std::string* out) const;
   void EmitById(const Ad& ad, bool not_found, EpochSeconds at, std::string* out) const;
   void EmitCrawlEnd(std::string* out) const;
+  /// The report row of advertiser `a` for the day ending at the current crawl's midnight;
+  /// false when it had no ads in the library by then.
+  bool EmitReport(std::size_t a, std::string* out) const;
 
   std::uint64_t seed_;
   std::vector<Ad> ads_;               // by index
@@ -85,7 +92,12 @@ class Uk2019Simulator {
 
   // Streaming cursor.
   int crawl_ = -1;
-  int phase_ = 0;             // 0 listing, 1 by id, 2 crawl_end, 3 crawl done
+  struct Advertiser {  // one report row per day: a page id and the ads of its pages
+    std::string id, name, disclaimer;
+    std::vector<std::uint32_t> ads;
+  };
+  std::vector<Advertiser> advertisers_;
+  int phase_ = 0;  // 0 listing, 1 by id, 2 crawl_end, 3 reports (06:00 crawls), 4 crawl done
   std::size_t prefix_ = 0;    // number of ads (in order_) started by this crawl's start
   std::size_t cursor_ = 0;    // position in order_ within the phase
   std::int64_t listed_ = 0;   // ads listed in this crawl

@@ -27,9 +27,41 @@ RegistryFigures& Figures::Registry(const std::string& name) {
     r.unlisted.assign(entities, 0);
     r.removed.assign(entities, 0);
     r.missing_spend.assign(entities, Amounts{});
+    r.shown.assign(entities, 0);
+    r.shown_upper.assign(entities, 0);
+    r.shown_open_ended.assign(entities, 0);
     it = registries.insert(it, std::move(r));
   }
   return *it;
+}
+
+ReportFigures& Figures::Reports(const std::string& registry) {
+  auto it =
+      std::lower_bound(reports.begin(), reports.end(), registry,
+                       [](const ReportFigures& r, const std::string& n) { return r.registry < n; });
+  if (it == reports.end() || it->registry != registry) {
+    ReportFigures r;
+    r.registry = registry;
+    r.spend.assign(entities, 0);
+    r.ads.assign(entities, 0);
+    it = reports.insert(it, std::move(r));
+  }
+  return *it;
+}
+
+Pence Figures::ReportGap(const ReportFigures& r, std::size_t e) const {
+  const auto it = std::find_if(registries.begin(), registries.end(),
+                               [&](const RegistryFigures& g) { return g.registry == r.registry; });
+  if (it == registries.end()) return std::max<Pence>(r.spend[e], 0);
+  if (it->shown_open_ended[e] > 0) return 0;  // no upper bound to exceed
+  return std::max<Pence>(r.spend[e] - it->shown_upper[e], 0);
+}
+
+std::int64_t Figures::ReportAdsGap(const ReportFigures& r, std::size_t e) const {
+  const auto it = std::find_if(registries.begin(), registries.end(),
+                               [&](const RegistryFigures& g) { return g.registry == r.registry; });
+  const std::int64_t shown = it == registries.end() ? 0 : it->shown[e];
+  return std::max<std::int64_t>(r.ads[e] - shown, 0);
 }
 
 }  // namespace adwatch

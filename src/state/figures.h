@@ -22,6 +22,18 @@ struct RegistryFigures {
   std::vector<Amounts> missing_spend;
   std::optional<EpochSeconds> last_crawl_end;
   std::optional<std::int64_t> ads_listed;
+  // Ads the registry shows (known and not missing) and the sum of their latest upper bounds:
+  // what the registry's own reports are compared with.
+  std::vector<std::int64_t> shown;
+  std::vector<Pence> shown_upper;
+  std::vector<std::int64_t> shown_open_ended;  // shown ads in the open top bucket (no upper bound)
+};
+
+/// Per-registry figures of the registries' own reports, indexed by entity slot.
+struct ReportFigures {
+  std::string registry;
+  std::vector<Pence> spend;       // campaign-to-date, lower bound of the reported amounts
+  std::vector<std::int64_t> ads;  // ads in the library per the latest report
 };
 
 /// Entity slots are the configured entities in order, then `unattributed` last; theme slots are
@@ -39,6 +51,7 @@ struct Figures {
   std::vector<std::int64_t> open_ended_ads;                // [entity]
   std::vector<std::int64_t> corrections;                   // [entity]
   std::vector<RegistryFigures> registries;                 // sorted by name
+  std::vector<ReportFigures> reports;                      // sorted by registry
   std::array<std::int64_t, kOutcomeCount> outcomes{};      // messages by outcome
   std::array<std::int64_t, kRejectReasonCount> rejects{};  // rejected messages by reason
   // Campaign-to-date of unattributed ads that ran without a disclaimer.
@@ -57,6 +70,12 @@ struct Figures {
   }
   std::int64_t Active(std::size_t e, std::size_t th) const { return ads_active[e * themes + th]; }
   RegistryFigures& Registry(const std::string& name);
+  ReportFigures& Reports(const std::string& registry);
+  /// How far a registry's reports exceed what it shows for entity slot `e` (README): reported
+  /// spend minus the upper bounds of its shown ads (0 when one of them is open-ended: no upper
+  /// bound), and reported ads minus shown ads, floored at 0.
+  Pence ReportGap(const ReportFigures& r, std::size_t e) const;
+  std::int64_t ReportAdsGap(const ReportFigures& r, std::size_t e) const;
 };
 
 }  // namespace adwatch

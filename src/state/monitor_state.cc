@@ -10,6 +10,12 @@ PartitionState& MonitorState::Partition(std::int32_t partition) {
   return *slot;
 }
 
+ReportLedger& MonitorState::Reports(std::int32_t partition) {
+  auto& slot = reports_[partition];
+  if (!slot) slot = std::make_unique<ReportLedger>(&options_);
+  return *slot;
+}
+
 void MonitorState::SetPartition(std::int32_t partition, std::unique_ptr<PartitionState> state) {
   partitions_[partition] = std::move(state);
 }
@@ -17,6 +23,9 @@ void MonitorState::SetPartition(std::int32_t partition, std::unique_ptr<Partitio
 Outcome MonitorState::Apply(std::int32_t partition, const Message& message,
                             const Enricher& enricher) {
   PartitionState& state = Partition(partition);
+  if (const auto* report = std::get_if<Report>(&message)) {
+    return Reports(partition).Apply(*report, enricher);  // never moves the watermark
+  }
   if (const auto* obs = std::get_if<Observation>(&message)) {
     return state.ApplyObservation(*obs, enricher);
   }
@@ -38,6 +47,7 @@ Figures MonitorState::Snapshot() const {
   const EpochSeconds w = watermark();
   if (w != kNever) f.watermark = w;
   for (const auto& [partition, state] : partitions_) state->AddTo(f, w);
+  for (const auto& [partition, ledger] : reports_) ledger->AddTo(f);
   return f;
 }
 

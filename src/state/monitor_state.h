@@ -12,6 +12,7 @@
 #include "core/observation.h"
 #include "state/figures.h"
 #include "state/partition_state.h"
+#include "state/report_ledger.h"
 
 namespace adwatch {
 
@@ -29,7 +30,12 @@ class MonitorState {
   /// Replaces a partition's state (restored from the store).
   void SetPartition(std::int32_t partition, std::unique_ptr<PartitionState> state);
   /// Forgets a partition (revoked or lost); its figures leave this instance's exports.
-  void DropPartition(std::int32_t partition) { partitions_.erase(partition); }
+  void DropPartition(std::int32_t partition) {
+    partitions_.erase(partition);
+    reports_.erase(partition);
+  }
+  /// The partition's report ledger (the registries' own reports), created empty if absent.
+  ReportLedger& Reports(std::int32_t partition);
   bool HasPartition(std::int32_t partition) const { return partitions_.count(partition) != 0; }
 
   template <typename F>
@@ -56,6 +62,7 @@ class MonitorState {
  private:
   StateOptions options_;
   std::map<std::int32_t, std::unique_ptr<PartitionState>> partitions_;
+  std::map<std::int32_t, std::unique_ptr<ReportLedger>> reports_;  // same partitions
 };
 
 }  // namespace adwatch

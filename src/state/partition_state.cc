@@ -234,6 +234,10 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
       r.unlisted[e] += ad.presence.presence == Presence::kUnlisted;
       r.removed[e] += ad.presence.presence == Presence::kRemoved;
       r.missing_spend[e] += Amounts{{ad.spend.lower, ad.spend.upper, ad.spend.Mid()}};
+    } else {  // shown: compared with the registry's own reports (state/report_ledger.h)
+      ++r.shown[e];
+      r.shown_upper[e] += ad.spend.upper;
+      r.shown_open_ended[e] += ad.spend_seen_at != kNever && ad.spend.open_ended;
     }
     const bool started = ad.delivery_start == kNever || ad.delivery_start <= watermark;
     const bool running = ad.delivery_stop == kNever || watermark < ad.delivery_stop + 86400;
@@ -445,7 +449,9 @@ std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* opti
     ad.advertiser = state->InternAdvertiser(page_name, bylines);
     state->ads_.emplace(key, ad);
   }
-  const EpochSeconds horizon = state->watermark_ - options->LongestWindow();
+  // A partition of only reports has no watermark (kNever: no horizon to subtract from).
+  const EpochSeconds horizon =
+      state->watermark_ == kNever ? kNever : state->watermark_ - options->LongestWindow();
   for (const std::string& bytes : snapshot.increments) {
     WindowIncrement inc;
     if (!DecodeIncrement(bytes, &inc) || !state->KnownEntity(inc.entity)) {

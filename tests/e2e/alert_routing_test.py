@@ -19,6 +19,7 @@ EXPECTED = {
     "AdRegistryMissingSpend": "regulator-duty",
     "SpendOverStatutoryLimit": "regulator-duty",
     "AdRegistryListingDrop": "regulator-analysts",
+    "AdRegistryReportGap": "regulator-analysts",
     "SpendNearStatutoryLimit": "regulator-digest",
     "SpendSurgeParty": "regulator-digest",
     "SpendSurgeTheme": "regulator-digest",

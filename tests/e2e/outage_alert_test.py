@@ -6,7 +6,9 @@ deploy/prometheus/adwatch-rules.yml. The stream is replayed in three parts: up t
 crawl of the outage (9 December), through the outage, and from the first crawl after it. After
 each part the test waits until adwatch has applied it, then checks through Prometheus's own
 /api/v1/alerts that AdRegistryAdsMissing is inactive, firing, then resolved; and that adwatch's
-/api/v1/ads lists exactly as many ads as the registry metrics count missing.
+/api/v1/ads lists exactly as many ads as the registry metrics count missing. The stream carries
+Meta's own daily report too (`report` lines): AdRegistryReportGap, the second witness, must
+likewise be inactive before the outage, fire during it and resolve after it.
 """
 import json
 import os
@@ -19,6 +21,7 @@ from harness import (ROOT, Prometheus, adwatch_binary, fail, http_get, listening
                      start, wait_for)
 
 ALERT = "AdRegistryAdsMissing"
+GAP_ALERT = "AdRegistryReportGap"
 adwatch = adwatch_binary()
 work = tempfile.mkdtemp(prefix="adwatch-outage-")
 
@@ -62,9 +65,9 @@ def metric_sum(name):
     return total
 
 
-def alert_state():
-    states = [a["state"] for a in prometheus.alerts() if a["labels"]["alertname"] == ALERT]
-    return states[0] if states else "inactive"
+def alert_state(name=ALERT):
+    states = [a["state"] for a in prometheus.alerts() if a["labels"]["alertname"] == name]
+    return "firing" if "firing" in states else states[0] if states else "inactive"
 
 
 applied = 0
@@ -91,6 +94,11 @@ for n, part in enumerate(parts):
                  prometheus.query("registry:adwatch_ads_missing:ratio"), 30)
         if alert_state() != "inactive":
             fail(f"{ALERT} is {alert_state()} before the outage")
+        if metric_sum("adwatch_report_spend_gbp") <= 0:
+            fail("no report spend: the stream carries no report lines")
+        if alert_state(GAP_ALERT) != "inactive":
+            fail(f"{GAP_ALERT} is {alert_state(GAP_ALERT)} before the outage "
+                 f"(gap £{metric_sum('adwatch_report_gap_gbp'):.0f})")
     elif n == 1:
         if missing < 0.25 * known:
             fail(f"the outage hid only {missing:.0f} of {known:.0f} ads")
@@ -105,9 +113,16 @@ for n, part in enumerate(parts):
         log(f"{ALERT} firing: {alert['annotations']['summary']}")
         if alert["labels"].get("registry") != "meta" or "runbook" not in alert["annotations"]:
             fail(f"unexpected alert {alert}")
+        wait_for(f"{GAP_ALERT} firing", lambda: alert_state(GAP_ALERT) == "firing", 60)
+        gaps = [a for a in prometheus.alerts()
+                if a["labels"]["alertname"] == GAP_ALERT and a["state"] == "firing"]
+        log(f"{GAP_ALERT} firing for {sorted(a['labels']['party'] for a in gaps)}: "
+            f"{gaps[0]['annotations']['summary']}")
     else:
         wait_for(f"{ALERT} resolved", lambda: alert_state() == "inactive", 60)
         log(f"{ALERT} resolved after the registry listed the ads again")
+        wait_for(f"{GAP_ALERT} resolved", lambda: alert_state(GAP_ALERT) == "inactive", 60)
+        log(f"{GAP_ALERT} resolved: the ads shown account for the reported spend again")
 
 prometheus.stop()
 run.terminate()

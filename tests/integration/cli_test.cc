@@ -164,6 +164,8 @@ TEST(Cli, DemoShowsSpendForEveryMainPartyAndTheme) {
   const std::string outage = demo.WaitForLine(" to 2019-12-1", 20);
   EXPECT_EQ(outage.rfind("registry meta outage 2019-12-09T", 0), 0U) << demo.Stdout();
   EXPECT_NE(outage.find("known ads missing"), std::string::npos) << demo.Stdout();
+  // Beside it, the second witness: Meta's own report held spend the hidden ads carry.
+  EXPECT_NE(outage.find("; its own report held up to \xC2\xA3"), std::string::npos) << outage;
   demo.Signal(SIGINT);
   EXPECT_EQ(demo.Wait(30), 0) << demo.Stderr();
 }

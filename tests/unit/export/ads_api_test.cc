@@ -131,7 +131,7 @@ TEST_F(AdsApiTest, PagesWithABoundedLimit) {
 
 TEST_F(AdsApiTest, RejectsBadParametersWithAJsonErrorNamingThem) {
   for (const char* q : {"limit=0", "limit=1001", "limit=ten", "limit=-1", "offset=x",
-                        "party=Nobody", "state=listed", "state=", "colour=red"}) {
+                        "party=Nobody", "state=sideways", "state=", "colour=red", "format=xml"}) {
     const auto d = Get(q, 400);
     ASSERT_TRUE(d.IsObject() && d.HasMember("error")) << q;
   }

@@ -2,9 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "entity_fixture.h"
-
 #include "core/rapidjson.h"
+#include "entity_fixture.h"
 
 namespace adwatch {
 namespace {
@@ -152,6 +151,42 @@ TEST_F(LivePageTest, ThePageIsSelfContained) {
   EXPECT_NE(html.find("api/v1/summary"), std::string_view::npos);
   EXPECT_EQ(html.find("http://"), std::string_view::npos);  // nothing fetched from elsewhere
   EXPECT_EQ(html.find("https://"), std::string_view::npos);
+}
+
+}  // namespace
+}  // namespace adwatch
+
+namespace adwatch {
+namespace {
+
+// The second witness on the live page: the registry's own report holds more than it shows.
+TEST(LivePageReportTest, TheGapBetweenReportAndShownAdsIsAnIncidentLine) {
+  Figures f(3, 2, 2);
+  RegistryFigures& meta = f.Registry("meta");
+  meta.shown = {10, 2, 0};
+  meta.shown_upper = {500000, 100000, 0};
+  meta.shown_open_ended = {0, 1, 0};  // entity 1: an open-ended ad, no upper bound
+  ReportFigures& report = f.Reports("meta");
+  report.spend = {1234599, 99999999, 100};  // 7,345.99 over; none (open-ended); £1 unattributed
+  EXPECT_EQ(f.ReportGap(report, 0), 734599);
+  EXPECT_EQ(f.ReportGap(report, 1), 0);
+  EXPECT_EQ(f.ReportGap(report, 2), 100);
+  report.ads = {8, 5, 1};
+  EXPECT_EQ(f.ReportAdsGap(report, 0), 0);  // floored at 0
+  EXPECT_EQ(f.ReportAdsGap(report, 1), 3);
+  ReportFigures& google = f.Reports("google");  // a registry adwatch saw no ads of
+  google.spend = {0, 0, 5000};
+  EXPECT_EQ(f.ReportGap(google, 2), 5000);
+  const auto names =
+      std::make_shared<FiguresCollector>(TwoEntityConfig(), [] { return Figures(3, 2, 2); });
+  LivePage page(
+      names, [&] { return f; }, [] { return std::vector<std::string>{}; }, 4);
+  const rapidjson::Document d = Parse(page.SummaryJson());
+  ASSERT_EQ(d["incidents"].Size(), 2u);
+  EXPECT_STREQ(d["incidents"][0].GetString(),
+               "google: the registry reports £50 more than it shows");
+  EXPECT_STREQ(d["incidents"][1].GetString(),
+               "meta: the registry reports £7346 more than it shows");
 }
 
 }  // namespace

@@ -85,6 +85,17 @@ class Uk2019Stream : public ::testing::Test {
         l.ads_listed = doc["ads_listed"].GetInt64();
         ASSERT_EQ(Str(doc, "scope"), "GB");
         ASSERT_TRUE(ParseTimestamp(Str(doc, "started_at")).has_value());
+      } else if (l.kind == "report") {  // Meta's own report of the day before
+        auto t = ParseTimestamp(Str(doc, "observed_at"));
+        ASSERT_TRUE(t.has_value()) << text;
+        l.time = *t;
+        l.page_id = Str(doc, "advertiser_id");
+        l.stop = Str(doc, "period_end");
+        ASSERT_TRUE(doc["amount_lower_pence"].IsInt64()) << text;
+        l.lower = doc["amount_lower_pence"].GetInt64();
+        ASSERT_TRUE(doc["ads_in_library"].IsInt64()) << text;
+        l.ads_listed = doc["ads_in_library"].GetInt64();
+        ASSERT_EQ(Str(doc, "report"), "to_date");
       } else {
         ASSERT_EQ(l.kind, "observation");
         ASSERT_EQ(Str(doc, "registry"), "meta");
@@ -246,6 +257,7 @@ TEST_F(Uk2019Stream, EveryCrawlIsClosedOnceAfterItsObservations) {
   std::map<std::string, std::set<std::string>> listed;
   int crawl_ends = 0;
   for (const auto& l : *parsed_) {
+    if (l.kind == "report") continue;  // the registry's own report belongs to no crawl
     ASSERT_FALSE(l.crawl_id.empty());
     ASSERT_EQ(closed.count(l.crawl_id), 0u) << "line after crawl_end of " << l.crawl_id;
     if (l.kind == "crawl_end") {
@@ -312,6 +324,36 @@ TEST_F(Uk2019Stream, OutageHidesAdsFromListingOnDecember9And10Only) {
         << crawl << " " << n;
   }
   EXPECT_EQ(by_id_present.size(), 8u);
+}
+
+TEST_F(Uk2019Stream, DailyReportsCountTheAdsTheOutageHides) {
+  // Labour's page: the ads the 06:00 crawl listed, and the ads the report of the day before
+  // counts in the library.
+  std::map<std::string, std::int64_t> listed, reported;  // by crawl day
+  std::map<std::string, std::int64_t> amount;
+  std::set<std::string> days;
+  for (const auto& l : *parsed_) {
+    if (l.kind == "observation" && l.lookup == "listing" && l.page_id == "25749647410" &&
+        l.crawl_id.ends_with("T06")) {
+      ++listed[l.crawl_id.substr(8, 10)];
+    }
+    if (l.kind == "report") {
+      days.insert(l.stop);
+      if (l.page_id == "25749647410") {
+        const std::string day =
+            FormatTimestamp(*ParseDateOrTimestamp(l.stop) + 86400).substr(0, 10);
+        reported[day] = l.ads_listed;
+        amount[day] = l.lower;
+      }
+    }
+  }
+  EXPECT_GE(days.size(), 30u);  // one report a day once ads run, the last of 11 December
+  EXPECT_EQ(*days.rbegin(), "2019-12-11");
+  EXPECT_GT(amount["2019-12-12"], amount["2019-11-20"]);
+  for (const char* day : {"2019-12-09", "2019-12-10"}) {
+    EXPECT_GT(reported[day], listed[day] * 5 / 4) << day;  // Labour lost 43% of its listing
+  }
+  EXPECT_LE(reported["2019-12-12"], listed["2019-12-12"]);
 }
 
 TEST_F(Uk2019Stream, SomeAdsAreRemovedAndSomeSightingsDuplicated) {
