@@ -16,7 +16,7 @@ HttpResponse JsonError(const std::string& message) {
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   w.StartObject();
   w.Key("error");
-  w.String(message);
+  w.String(ValidUtf8OrReplaced(message));  // a client's bytes, quoted: valid UTF-8 only
   w.EndObject();
   return {400, "application/json", std::string(buffer.GetString()) + "\n"};
 }
@@ -50,6 +50,9 @@ HttpResponse AdsApi::Handle(const HttpRequest& request) const {
   std::size_t limit = kDefaultLimit, offset = 0;
   for (const auto& [name, value] : ParseQuery(request.query)) {
     if (name == "registry") {
+      if (value != "meta" && value != "google") {
+        return JsonError("unknown registry: " + value + " (meta or google)");
+      }
       filter.registry = value;
     } else if (name == "party") {
       const auto it = std::find(entity_names_.begin(), entity_names_.end(), value);
