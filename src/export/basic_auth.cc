@@ -59,6 +59,22 @@ BasicAuth::BasicAuth(Users users) : users_(std::move(users)) {
 }
 
 BasicAuth::Result BasicAuth::Check(std::string_view authorization, std::string_view client) {
+  Pending pending;
+  const Result first = Precheck(authorization, client, &pending);
+  if (first != Result::kNeedsBcrypt) return first;
+  hashing_.acquire();
+  try {
+    const Result result = Finish(pending);
+    hashing_.release();
+    return result;
+  } catch (...) {
+    hashing_.release();
+    throw;
+  }
+}
+
+BasicAuth::Result BasicAuth::Precheck(std::string_view authorization, std::string_view client,
+                                      Pending* pending) {
   constexpr std::string_view kBasic = "Basic ";
   if (users_.empty() || authorization.substr(0, kBasic.size()) != kBasic) return Result::kDenied;
   std::string credentials;
@@ -75,29 +91,28 @@ BasicAuth::Result BasicAuth::Check(std::string_view authorization, std::string_v
       })) {
     return Result::kDenied;
   }
-  const std::string user = credentials.substr(0, colon);
-  const std::string password = credentials.substr(colon + 1);
+  pending->user = credentials.substr(0, colon);
+  pending->password = credentials.substr(colon + 1);
+  pending->digest = KeyedHash(pending->user, pending->password);
+  const auto it = users_.find(pending->user);
+  pending->known = it != users_.end();
+  if (pending->known && Remembered(pending->user, pending->digest)) return Result::kAllowed;
+  if (!TakeBudget(client, &pending->quiet)) return Result::kBusy;
+  return Result::kNeedsBcrypt;
+}
 
-  const auto it = users_.find(user);
-  const Digest digest = KeyedHash(user, password);
-  if (it != users_.end() && Remembered(user, digest)) return Result::kAllowed;
-  if (!TakeBudget(client)) return Result::kBusy;
-  hashing_.acquire();
+BasicAuth::Result BasicAuth::Finish(const Pending& pending) {
+  const auto it = users_.find(pending.user);
   // An unknown user costs a bcrypt run too (against the first user's hash, same cost).
-  bool ok = false;
-  try {
-    ok = Verify(password, it != users_.end() ? it->second : users_.begin()->second);
-  } catch (...) {
-    hashing_.release();
-    throw;
-  }
-  hashing_.release();
+  const bool ok =
+      Verify(pending.password, it != users_.end() ? it->second : users_.begin()->second);
   if (!ok || it == users_.end()) return Result::kDenied;
   std::lock_guard lock(mu_);
-  auto& known = verified_[user];
-  if (std::none_of(known.begin(), known.end(), [&](const Digest& d) { return d == digest; })) {
+  auto& known = verified_[pending.user];
+  if (std::none_of(known.begin(), known.end(),
+                   [&](const Digest& d) { return d == pending.digest; })) {
     if (known.size() >= kVerifiedPerUser) known.pop_front();
-    known.push_back(digest);
+    known.push_back(pending.digest);
   }
   return Result::kAllowed;
 }
@@ -125,7 +140,7 @@ bool BasicAuth::Remembered(std::string_view user, const Digest& digest) {
   return found;
 }
 
-bool BasicAuth::TakeBudget(std::string_view client_address) {
+bool BasicAuth::TakeBudget(std::string_view client_address, bool* quiet_out) {
   const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::steady_clock::now().time_since_epoch())
                                .count();
@@ -146,6 +161,7 @@ bool BasicAuth::TakeBudget(std::string_view client_address) {
   // Quiet: no check needing bcrypt in kQuietSeconds, refused ones included, so a flooding
   // client is quiet once per kQuietSeconds at most.
   const bool quiet = c.last_attempt_ms < 0 || now - c.last_attempt_ms > kQuietMs;
+  *quiet_out = quiet;
   c.last_attempt_ms = now;
   if (c.tokens < 1.0) return false;
   const std::int64_t second = now / 1000;

@@ -35,10 +35,11 @@ namespace adwatch {
 
 class BasicAuth {
  public:
-  enum class Result { kAllowed, kDenied, kBusy };
+  /// kNeedsBcrypt: only from Precheck.
+  enum class Result { kAllowed, kDenied, kBusy, kNeedsBcrypt };
   using Users = std::map<std::string, std::string, std::less<>>;  // name -> bcrypt hash
   static constexpr int kClientBurst = 4;
-  static constexpr int kHashesPerSecond = 6;
+  static constexpr int kHashesPerSecond = 4;
   static constexpr int kReservePerSecond = 16;
   static constexpr int kQuietSeconds = 10;
   static constexpr int kConcurrentHashes = 2;
@@ -48,12 +49,29 @@ class BasicAuth {
   /// Hashes are $2a$, $2b$ or $2y$; no users: everything is denied.
   explicit BasicAuth(Users users);
 
+  using Digest = std::array<unsigned char, 32>;
+  /// A check that passed Precheck and needs bcrypt (Finish).
+  struct Pending {
+    std::string user;
+    std::string password;
+    Digest digest{};
+    bool known = false;
+    bool quiet = false;  // the client was not asking for bcrypt checks before: serve it first
+  };
+
   /// Checks an `Authorization` header value (`Basic base64(user:password)`; empty: none) sent
   /// from `client` (the address whose bcrypt budget it spends; "" for one shared budget).
+  /// Blocks for bcrypt (at most kConcurrentHashes at a time).
   Result Check(std::string_view authorization, std::string_view client = {});
 
+  /// Check without bcrypt: kAllowed (remembered), kDenied, kBusy (budget spent), or
+  /// kNeedsBcrypt with `pending` filled (the budget is spent): then Finish(pending), e.g. on
+  /// another thread.
+  Result Precheck(std::string_view authorization, std::string_view client, Pending* pending);
+  /// Runs bcrypt for a Precheck that needed it: kAllowed (now remembered) or kDenied.
+  Result Finish(const Pending& pending);
+
  private:
-  using Digest = std::array<unsigned char, 32>;
   struct Client {
     double tokens = kClientBurst;
     std::int64_t refilled_ms = 0;
@@ -62,7 +80,7 @@ class BasicAuth {
 
   Digest KeyedHash(std::string_view user, std::string_view password) const;
   bool Remembered(std::string_view user, const Digest& digest);
-  bool TakeBudget(std::string_view client);
+  bool TakeBudget(std::string_view client, bool* quiet);
   static bool Verify(const std::string& password, const std::string& hash);
 
   const Users users_;

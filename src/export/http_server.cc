@@ -14,12 +14,15 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdarg>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -77,6 +80,9 @@ struct RequestState {
   std::string target;      // as sent: path and query, not decoded
   bool head_seen = false;  // the access handler was called once
   bool handled = false;    // a handler or a refusal of ours answered it
+  // A password check on an auth thread: the connection is suspended until it is done.
+  BasicAuth::Pending pending;
+  std::optional<BasicAuth::Result> auth_result;
 };
 
 // One connection, from accept to close.
@@ -127,7 +133,7 @@ class HttpServer::Runtime {
   Runtime& operator=(const Runtime&) = delete;
 
   bool Start(int listen_fd, std::string* error) {
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     std::vector<MHD_OptionItem> options = {
         {MHD_OPTION_LISTEN_SOCKET, listen_fd, nullptr},
         {MHD_OPTION_THREAD_POOL_SIZE, kWorkers, nullptr},
@@ -181,11 +187,26 @@ class HttpServer::Runtime {
           "cannot start the listener" + (last_error_.empty() ? std::string() : ": " + last_error_);
       return false;
     }
+    if (server_.auth_) {
+      for (int i = 0; i < BasicAuth::kConcurrentHashes; ++i) {
+        auth_threads_.emplace_back([this] { CheckPasswords(); });
+      }
+    }
     return true;
   }
 
-  /// Stops the daemon (idempotent): closes every connection and joins its threads.
+  /// Stops the daemon (idempotent): closes every connection and joins its threads. Password
+  /// checks still queued are answered 503 (the daemon needs every connection resumed).
   void Shutdown() {
+    {
+      std::lock_guard lock(auth_mu_);
+      stopping_ = true;
+    }
+    auth_cv_.notify_all();
+    for (auto& t : auth_threads_) {
+      if (t.joinable()) t.join();
+    }
+    auth_threads_.clear();
     if (daemon_ != nullptr) MHD_stop_daemon(daemon_);
     daemon_ = nullptr;
   }
@@ -277,6 +298,52 @@ class HttpServer::Runtime {
     return gnutls_certificate_verify_peers2(session, &status) == GNUTLS_E_SUCCESS && status == 0;
   }
 
+  struct AuthJob {
+    MHD_Connection* connection;
+    RequestState* state;
+  };
+
+  // Suspends the connection and queues its password check; false when stopping.
+  bool QueuePasswordCheck(MHD_Connection* connection, RequestState* state) {
+    {
+      std::lock_guard lock(auth_mu_);
+      if (stopping_ || auth_threads_.empty()) return false;
+      MHD_suspend_connection(connection);
+      (state->pending.quiet ? quiet_jobs_ : auth_jobs_).push_back({connection, state});
+    }
+    auth_cv_.notify_one();
+    return true;
+  }
+
+  // An auth thread: bcrypt for queued checks, quiet clients' first, then resumes the
+  // connection (its access handler runs again and answers).
+  void CheckPasswords() {
+    while (true) {
+      AuthJob job{};
+      bool run = true;
+      {
+        std::unique_lock lock(auth_mu_);
+        auth_cv_.wait(lock,
+                      [this] { return stopping_ || !quiet_jobs_.empty() || !auth_jobs_.empty(); });
+        auto& queue = !quiet_jobs_.empty() ? quiet_jobs_ : auth_jobs_;
+        if (queue.empty()) return;  // stopping, nothing left
+        job = queue.front();
+        queue.pop_front();
+        run = !stopping_;
+      }
+      BasicAuth::Result result = BasicAuth::Result::kBusy;
+      if (run) {
+        try {
+          result = server_.auth_->Finish(job.state->pending);
+        } catch (...) {
+          result = BasicAuth::Result::kDenied;
+        }
+      }
+      job.state->auth_result = result;
+      MHD_resume_connection(job.connection);
+    }
+  }
+
   static void* OnRequestLine(void*, const char* uri, MHD_Connection*) {
     auto state = std::make_unique<RequestState>();
     state->target = uri != nullptr ? uri : "";
@@ -342,16 +409,21 @@ class HttpServer::Runtime {
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     auto* conn = info != nullptr ? static_cast<ConnectionState*>(info->socket_context) : nullptr;
     if (conn != nullptr) conn->answered = true;
-    if (!self->ClientCertificateAccepted(connection)) {
+    if (!state->auth_result && !self->ClientCertificateAccepted(connection)) {
       self->Count(Refusal::kClientCert);
       return MHD_NO;  // closes the connection, as a refused handshake would
     }
     HttpResponse response;
+    bool suspended = false;
     try {
-      response = self->Answer(connection, method, version, state->target,
-                              conn != nullptr ? conn->client : std::string());
+      response = self->Answer(connection, method, version, *state,
+                              conn != nullptr ? conn->client : std::string(), &suspended);
     } catch (...) {  // a pool thread must never see an exception
       response = {500, "text/plain", "internal error\n"};
+    }
+    if (suspended) {
+      state->handled = false;  // answered when the password check resumes the connection
+      return MHD_YES;
     }
     MHD_Response* out = MHD_create_response_from_buffer(response.body.size(), response.body.data(),
                                                         MHD_RESPMEM_MUST_COPY);
@@ -368,8 +440,11 @@ class HttpServer::Runtime {
     return queued;
   }
 
+  // The answer to a request; or `suspended` set when its password check went to an auth
+  // thread (the access handler is called again when it is done).
   HttpResponse Answer(MHD_Connection* connection, const char* method, const char* version,
-                      const std::string& target, const std::string& client) {
+                      RequestState& state, const std::string& client, bool* suspended) {
+    const std::string& target = state.target;
     const std::string_view v = version != nullptr ? version : "";
     if (v != MHD_HTTP_VERSION_1_0 && v != MHD_HTTP_VERSION_1_1) {
       Count(Refusal::kBadRequest);
@@ -393,7 +468,20 @@ class HttpServer::Runtime {
           value != nullptr) {
         authorization = std::string_view(value, size);
       }
-      switch (server_.auth_->Check(authorization, client)) {
+      BasicAuth::Result result = BasicAuth::Result::kBusy;
+      if (state.auth_result) {
+        result = *state.auth_result;
+      } else {
+        result = server_.auth_->Precheck(authorization, client, &state.pending);
+        if (result == BasicAuth::Result::kNeedsBcrypt) {
+          if (QueuePasswordCheck(connection, &state)) {
+            *suspended = true;
+            return {};
+          }
+          result = BasicAuth::Result::kBusy;
+        }
+      }
+      switch (result) {
         case BasicAuth::Result::kAllowed:
           break;
         case BasicAuth::Result::kDenied:
@@ -403,6 +491,7 @@ class HttpServer::Runtime {
                   "unauthorized\n",
                   {{"WWW-Authenticate", "Basic realm=\"adwatch\", charset=\"UTF-8\""}}};
         case BasicAuth::Result::kBusy:
+        case BasicAuth::Result::kNeedsBcrypt:
           Count(Refusal::kBusy);
           return {503, "text/plain", "busy checking passwords, retry\n", {{"Retry-After", "1"}}};
       }
@@ -418,6 +507,12 @@ class HttpServer::Runtime {
   std::size_t open_ = 0;
   std::unordered_map<std::string, std::size_t> per_client_;
   std::string last_error_;
+  std::mutex auth_mu_;
+  std::condition_variable auth_cv_;
+  bool stopping_ = false;
+  std::deque<AuthJob> quiet_jobs_;
+  std::deque<AuthJob> auth_jobs_;
+  std::vector<std::thread> auth_threads_;
 };
 
 HttpServer::HttpServer(std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
