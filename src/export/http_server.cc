@@ -187,6 +187,7 @@ class HttpServer::Runtime {
           "cannot start the listener" + (last_error_.empty() ? std::string() : ": " + last_error_);
       return false;
     }
+    started_ = true;
     if (server_.auth_) {
       for (int i = 0; i < BasicAuth::kConcurrentHashes; ++i) {
         auth_threads_.emplace_back([this] { CheckPasswords(); });
@@ -374,6 +375,7 @@ class HttpServer::Runtime {
                                                                   : Refusal::kBadRequest);
       return;
     }
+    if (self->started_.load(std::memory_order_relaxed)) return;  // only start errors are kept
     char text[512];
     std::vsnprintf(text, sizeof text, format, args);
     std::lock_guard lock(self->mu_);
@@ -506,7 +508,8 @@ class HttpServer::Runtime {
   std::mutex mu_;
   std::size_t open_ = 0;
   std::unordered_map<std::string, std::size_t> per_client_;
-  std::string last_error_;
+  std::string last_error_;  // libmicrohttpd's last message while starting
+  std::atomic<bool> started_{false};
   std::mutex auth_mu_;
   std::condition_variable auth_cv_;
   bool stopping_ = false;

@@ -175,8 +175,8 @@ struct IngestRun {
 
 // A monitor with a fresh consumer group consumes the whole topic (`produced` messages) while a
 // scraper with the right password (from 127.0.0.1) scrapes every 100 ms. With `attack`: from
-// the moment the listener is up, one client (127.0.0.2) holds 200 idle connections open
-// (reopened as the listener drops or refuses them) and 4 clients (127.0.0.3-6) send wrong
+// the moment the listener is up, 200 idle connections are held open from 4 addresses
+// (127.0.0.2, .7-.9; reopened as the listener drops them) and 4 clients (127.0.0.3-6) send wrong
 // passwords in a loop; Prometheus' first, uncached, password check happens during the flood.
 IngestRun Ingest(Config config, const std::string& group, double produced, bool attack) {
   config.kafka.group = group;
@@ -197,7 +197,10 @@ IngestRun Ingest(Config config, const std::string& group, double produced, bool 
       std::vector<int> idle;
       while (!stop) {
         while (idle.size() < 200) {
-          const int fd = testing::ConnectLoopback(port, "127.0.0.2");
+          // 50 from each of 4 addresses: within the per-client limit, so held, not refused.
+          static constexpr const char* kFrom[] = {"127.0.0.2", "127.0.0.7", "127.0.0.8",
+                                                  "127.0.0.9"};
+          const int fd = testing::ConnectLoopback(port, kFrom[idle.size() % 4]);
           if (fd < 0) break;
           idle.push_back(fd);
         }
