@@ -69,7 +69,7 @@ class HttpServer {
 
   static constexpr int kWorkers = 4;
   static constexpr unsigned kConnectionTimeoutSeconds = 3;
-  static constexpr std::size_t kConnectionMemoryBytes = 32 * 1024;  // request head and buffers
+  static constexpr std::size_t kConnectionMemoryBytes = 16 * 1024;  // request head and buffers
   static constexpr std::size_t kMaxConnections = 512;  // within the default 1024 descriptors
   static constexpr std::size_t kMaxConnectionsPerClient = 64;
 
