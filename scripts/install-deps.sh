@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   kcat prometheus prometheus-alertmanager clang-format clang-tidy python3 python3-yaml
   chromium systemd clang-14 libclang-rt-14-dev
+  libmicrohttpd-dev libgnutls28-dev gnutls-bin curl
 )
 missing=()
 for p in "${packages[@]}"; do

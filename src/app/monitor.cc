@@ -38,6 +38,7 @@ bool Monitor::Start(std::string* error) {
   live_page_->Install(*server_);
   live_page_->StartSampling(1000);
   server_->RequireBasicAuth(config_.web.basic_auth_users);
+  if (config_.web.tls) server_->UseTls(*config_.web.tls);
   if (!server_->Start(config_.listen, error)) return false;
   if (!config_.kafka.dead_letter_topic.empty()) {
     dead_letter_ = DeadLetterProducer::Create(

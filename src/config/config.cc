@@ -1,7 +1,9 @@
 #include "config/config.h"
 
+#include <gnutls/gnutls.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -190,6 +192,7 @@ class Parser {
   explicit Parser(std::string_view file) : file_(file) {}
 
   std::vector<ConfigProblem> TakeProblems() { return std::move(problems_); }
+  std::size_t ProblemCount() const { return problems_.size(); }
 
   void Problem(int line, std::string key, std::string message) {
     problems_.push_back(ConfigProblem{file_, line, std::move(key), std::move(message)});
@@ -865,9 +868,155 @@ void ParseLimits(Parser& p, const YAML::Node& node, LimitsConfig& limits) {
             });
 }
 
-// The exporter-toolkit web-config file: `basic_auth_users: {name: bcrypt hash}`. Other keys
-// of that format (tls_server_config, http_server_config) are refused: adwatch has no in-process
-// TLS, and silently ignoring them would look like protection that is not there.
+// The GnuTLS verdict on a certificate chain and its key (PEM), or nullopt when they load and
+// match.
+std::optional<std::string> TlsKeyProblem(const std::string& cert, const std::string& key) {
+  gnutls_certificate_credentials_t creds = nullptr;
+  if (gnutls_certificate_allocate_credentials(&creds) != GNUTLS_E_SUCCESS) {
+    return "cannot set up GnuTLS";
+  }
+  const gnutls_datum_t c{reinterpret_cast<unsigned char*>(const_cast<char*>(cert.data())),
+                         static_cast<unsigned>(cert.size())};
+  const gnutls_datum_t k{reinterpret_cast<unsigned char*>(const_cast<char*>(key.data())),
+                         static_cast<unsigned>(key.size())};
+  const int rc =
+      gnutls_certificate_set_x509_key_mem2(creds, &c, &k, GNUTLS_X509_FMT_PEM, nullptr, 0);
+  gnutls_certificate_free_credentials(creds);
+  if (rc < 0) return std::string(gnutls_strerror(rc));
+  return std::nullopt;
+}
+
+// How many CA certificates a PEM file holds (GnuTLS), or the error.
+std::optional<std::string> TlsCaProblem(const std::string& pem) {
+  gnutls_certificate_credentials_t creds = nullptr;
+  if (gnutls_certificate_allocate_credentials(&creds) != GNUTLS_E_SUCCESS) {
+    return "cannot set up GnuTLS";
+  }
+  const gnutls_datum_t d{reinterpret_cast<unsigned char*>(const_cast<char*>(pem.data())),
+                         static_cast<unsigned>(pem.size())};
+  const int rc = gnutls_certificate_set_x509_trust_mem(creds, &d, GNUTLS_X509_FMT_PEM);
+  gnutls_certificate_free_credentials(creds);
+  if (rc < 0) return std::string(gnutls_strerror(rc));
+  if (rc == 0) return std::string("no PEM certificate in it");
+  return std::nullopt;
+}
+
+// `tls_server_config` of the exporter-toolkit web config. File paths are relative to the web
+// config's directory. Checked here, so that check-config reports them: files readable, key
+// matching the certificate, the CA file holding certificates, known names.
+void ParseTlsServerConfig(Parser& wp, const YAML::Node& node, const std::string& web_file,
+                          std::optional<TlsServerConfig>& out) {
+  using Auth = TlsServerConfig::ClientAuth;
+  using Version = TlsServerConfig::Version;
+  TlsServerConfig tls;
+  bool ok = true;
+  const std::size_t problems_before = wp.ProblemCount();
+  const std::string dir = web_file.find('/') == std::string::npos
+                              ? std::string()
+                              : web_file.substr(0, web_file.rfind('/') + 1);
+  const auto resolve = [&](const std::string& f) { return f[0] == '/' ? f : dir + f; };
+  std::string cert_text, key_text;
+  int key_line = 0;  // (YAML::Node assignment would copy into the node, not rebind)
+  const bool walked = wp.ForEach(
+      node, "tls_server_config",
+      {"cert_file", "key_file", "client_auth_type", "client_ca_file", "min_version",
+       "cipher_suites"},
+      [&](const std::string& key, const YAML::Node& v, const std::string& path) {
+        if (key == "cipher_suites") {
+          wp.Problem(v, path,
+                     "not supported: adwatch offers GnuTLS's NORMAL cipher suites of the allowed "
+                     "versions; use min_version (TLS13 for TLS 1.3 suites only)");
+          ok = false;
+          return;
+        }
+        auto s = wp.String(v, path);
+        if (!s) {
+          ok = false;
+          return;
+        }
+        if (key == "cert_file" || key == "key_file" || key == "client_ca_file") {
+          const std::string file = resolve(*s);
+          auto text = ReadWholeFile(file);
+          if (!text) {
+            wp.Problem(v, path, "cannot read " + Quote(file));
+            ok = false;
+            return;
+          }
+          if (key == "cert_file") {
+            tls.cert_file = file;
+            cert_text = std::move(*text);
+          } else if (key == "key_file") {
+            tls.key_file = file;
+            key_text = std::move(*text);
+            key_line = wp.Line(v);
+          } else if (auto problem = TlsCaProblem(*text)) {
+            wp.Problem(v, path, "not a PEM CA certificate file (" + *problem + ")");
+            ok = false;
+          } else {
+            tls.client_ca_file = file;
+          }
+        } else if (key == "client_auth_type") {
+          static const std::pair<std::string_view, Auth> kKinds[] = {
+              {"NoClientCert", Auth::kNoClientCert},
+              {"RequestClientCert", Auth::kRequestClientCert},
+              {"RequireAnyClientCert", Auth::kRequireAnyClientCert},
+              {"VerifyClientCertIfGiven", Auth::kVerifyClientCertIfGiven},
+              {"RequireAndVerifyClientCert", Auth::kRequireAndVerifyClientCert}};
+          const auto* it = std::find_if(std::begin(kKinds), std::end(kKinds),
+                                        [&](const auto& k) { return k.first == *s; });
+          if (it == std::end(kKinds)) {
+            wp.Problem(v, path,
+                       "expected NoClientCert, RequestClientCert, RequireAnyClientCert, "
+                       "VerifyClientCertIfGiven or RequireAndVerifyClientCert, got " +
+                           Quote(*s));
+            ok = false;
+          } else {
+            tls.client_auth = it->second;
+          }
+        } else if (key == "min_version") {
+          static const std::pair<std::string_view, Version> kVersions[] = {
+              {"TLS10", Version::kTls10},
+              {"TLS11", Version::kTls11},
+              {"TLS12", Version::kTls12},
+              {"TLS13", Version::kTls13}};
+          const auto* it = std::find_if(std::begin(kVersions), std::end(kVersions),
+                                        [&](const auto& k) { return k.first == *s; });
+          if (it == std::end(kVersions)) {
+            wp.Problem(v, path, "expected TLS10, TLS11, TLS12 or TLS13, got " + Quote(*s));
+            ok = false;
+          } else {
+            tls.min_version = it->second;
+          }
+        }
+      });
+  if (!walked || wp.ProblemCount() != problems_before) return;
+  if (tls.cert_file.empty() && ok) {
+    wp.Problem(node, "tls_server_config.cert_file", "required (a PEM certificate chain)");
+    ok = false;
+  }
+  if (tls.key_file.empty() && ok) {
+    wp.Problem(node, "tls_server_config.key_file", "required (the certificate's PEM key)");
+    ok = false;
+  }
+  if (!ok) return;
+  if (auto problem = TlsKeyProblem(cert_text, key_text)) {
+    wp.Problem(key_line, "tls_server_config.key_file",
+               "unusable with cert_file " + Quote(tls.cert_file) + ": " + *problem);
+    return;
+  }
+  if (tls.client_ca_file.empty() && (tls.client_auth == Auth::kVerifyClientCertIfGiven ||
+                                     tls.client_auth == Auth::kRequireAndVerifyClientCert)) {
+    wp.Problem(node, "tls_server_config.client_ca_file",
+               "required by client_auth_type VerifyClientCertIfGiven and "
+               "RequireAndVerifyClientCert");
+    return;
+  }
+  out = std::move(tls);
+}
+
+// The exporter-toolkit web-config file: `basic_auth_users: {name: bcrypt hash}` and
+// `tls_server_config`. Other keys of that format (http_server_config) are refused: silently
+// ignoring them would look like settings that are not applied.
 void ParseWebConfig(Parser& p, const YAML::Node& node, WebConfig& web,
                     std::vector<ConfigProblem>* problems) {
   auto path = p.String(node, "web_config");
@@ -886,8 +1035,12 @@ void ParseWebConfig(Parser& p, const YAML::Node& node, WebConfig& web,
     wp.Problem(e.mark.is_null() ? 0 : e.mark.line + 1, "", "YAML syntax error: " + e.msg);
   }
   if (!root.IsNull()) {  // an empty file: no users
-    wp.ForEach(root, "", {"basic_auth_users"},
-               [&](const std::string&, const YAML::Node& users, const std::string& users_path) {
+    wp.ForEach(root, "", {"basic_auth_users", "tls_server_config"},
+               [&](const std::string& key, const YAML::Node& users, const std::string& users_path) {
+                 if (key == "tls_server_config") {
+                   ParseTlsServerConfig(wp, users, *path, web.tls);
+                   return;
+                 }
                  wp.ForEachAny(
                      users, users_path,
                      [&](const std::string& name, const YAML::Node& v, const std::string& up) {

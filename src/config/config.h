@@ -108,11 +108,31 @@ struct LimitsConfig {
   EpochSeconds future_tolerance_seconds = 86400;  // observed_at beyond now + this: rejected
 };
 
-/// Who may use the metrics listener: the Prometheus exporter-toolkit web-config file
-/// (`basic_auth_users: {name: bcrypt hash}`). No users: no authentication.
+/// The listener's in-process TLS: the exporter-toolkit web-config `tls_server_config` (PEM
+/// files; checked by the parser: readable, key matching the certificate).
+struct TlsServerConfig {
+  enum class ClientAuth {
+    kNoClientCert,
+    kRequestClientCert,           // asked for, not checked
+    kRequireAnyClientCert,        // must be sent, not checked
+    kVerifyClientCertIfGiven,     // checked against client_ca_file when sent
+    kRequireAndVerifyClientCert,  // must be sent and chain to client_ca_file
+  };
+  enum class Version { kTls10, kTls11, kTls12, kTls13 };
+  std::string cert_file;
+  std::string key_file;
+  ClientAuth client_auth = ClientAuth::kNoClientCert;
+  std::string client_ca_file;  // required by the two verifying kinds
+  Version min_version = Version::kTls12;
+};
+
+/// Who may use the metrics listener, and how: the Prometheus exporter-toolkit web-config file
+/// (`basic_auth_users: {name: bcrypt hash}`, `tls_server_config`). No users: no
+/// authentication; no tls_server_config: plain HTTP.
 struct WebConfig {
   std::string file;                                                  // empty: none configured
   std::map<std::string, std::string, std::less<>> basic_auth_users;  // name -> $2y$... hash
+  std::optional<TlsServerConfig> tls;
 };
 
 struct Config {

@@ -17,7 +17,7 @@ HttpResponse JsonError(const std::string& message) {
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   w.StartObject();
   w.Key("error");
-  w.String(message);
+  w.String(ValidUtf8OrReplaced(message));  // a client's bytes, quoted: valid UTF-8 only
   w.EndObject();
   return {400, "application/json", std::string(buffer.GetString()) + "\n"};
 }
@@ -55,6 +55,9 @@ HttpResponse AdsApi::Handle(const HttpRequest& request) const {
       if (value != "json" && value != "csv") return JsonError("format must be json or csv");
       csv = value == "csv";
     } else if (name == "registry") {
+      if (value != "meta" && value != "google") {
+        return JsonError("unknown registry: " + value + " (meta or google)");
+      }
       filter.registry = value;
     } else if (name == "party") {
       const auto it = std::find(entity_names_.begin(), entity_names_.end(), value);
@@ -91,7 +94,7 @@ HttpResponse AdsApi::Handle(const HttpRequest& request) const {
       if (!n) return JsonError("offset must be a non-negative integer");
       offset = *n;
     } else {
-      return JsonError("unknown parameter: " + name + " (registry, party, state, limit, offset)");
+      return JsonError("unknown parameter: " + name + " (registry, party, state, format, limit, offset)");
     }
   }
   if (!csv && limit > kMaxLimit) {

@@ -1,9 +1,13 @@
 #include "export/basic_auth.h"
 
 #include <crypt.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 
 namespace adwatch {
 namespace {
@@ -48,9 +52,29 @@ bool DecodeBase64(std::string_view in, std::string* out) {
   return bits < 6;  // one leftover character cannot encode a byte
 }
 
-BasicAuth::BasicAuth(Users users) : users_(std::move(users)) {}
+BasicAuth::BasicAuth(Users users) : users_(std::move(users)) {
+  if (gnutls_rnd(GNUTLS_RND_KEY, key_.data(), key_.size()) != 0) {
+    throw std::runtime_error("no random key for the password cache");
+  }
+}
 
-BasicAuth::Result BasicAuth::Check(std::string_view authorization) {
+BasicAuth::Result BasicAuth::Check(std::string_view authorization, std::string_view client) {
+  Pending pending;
+  const Result first = Precheck(authorization, client, &pending);
+  if (first != Result::kNeedsBcrypt) return first;
+  hashing_.acquire();
+  try {
+    const Result result = Finish(pending);
+    hashing_.release();
+    return result;
+  } catch (...) {
+    hashing_.release();
+    throw;
+  }
+}
+
+BasicAuth::Result BasicAuth::Precheck(std::string_view authorization, std::string_view client,
+                                      Pending* pending) {
   constexpr std::string_view kBasic = "Basic ";
   if (users_.empty() || authorization.substr(0, kBasic.size()) != kBasic) return Result::kDenied;
   std::string credentials;
@@ -60,36 +84,101 @@ BasicAuth::Result BasicAuth::Check(std::string_view authorization) {
   }
   const std::size_t colon = credentials.find(':');
   if (colon == std::string::npos) return Result::kDenied;
-  const std::string user = credentials.substr(0, colon);
-  const std::string password = credentials.substr(colon + 1);
-
-  const auto it = users_.find(user);
-  {
-    std::lock_guard lock(mu_);
-    const auto seen = verified_.find(user);
-    if (it != users_.end() && seen != verified_.end() &&
-        ConstantTimeEqual(seen->second, password)) {
-      return Result::kAllowed;
-    }
+  // Control bytes (NUL: crypt would stop there) never reach the cache or bcrypt.
+  if (std::any_of(credentials.begin(), credentials.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7f;
+      })) {
+    return Result::kDenied;
   }
-  std::unique_lock hash_lock(hash_mu_, std::try_to_lock);
-  if (!hash_lock.owns_lock()) return Result::kBusy;
-  const std::int64_t second = std::chrono::duration_cast<std::chrono::seconds>(
-                                  std::chrono::steady_clock::now().time_since_epoch())
-                                  .count();
+  pending->user = credentials.substr(0, colon);
+  pending->password = credentials.substr(colon + 1);
+  pending->digest = KeyedHash(pending->user, pending->password);
+  const auto it = users_.find(pending->user);
+  pending->known = it != users_.end();
+  if (pending->known && Remembered(pending->user, pending->digest)) return Result::kAllowed;
+  if (!TakeBudget(client, &pending->quiet)) return Result::kBusy;
+  return Result::kNeedsBcrypt;
+}
+
+BasicAuth::Result BasicAuth::Finish(const Pending& pending) {
+  const auto it = users_.find(pending.user);
+  // An unknown user costs a bcrypt run too (against the first user's hash, same cost).
+  const bool ok =
+      Verify(pending.password, it != users_.end() ? it->second : users_.begin()->second);
+  if (!ok || it == users_.end()) return Result::kDenied;
+  std::lock_guard lock(mu_);
+  auto& known = verified_[pending.user];
+  if (std::none_of(known.begin(), known.end(),
+                   [&](const Digest& d) { return d == pending.digest; })) {
+    if (known.size() >= kVerifiedPerUser) known.pop_front();
+    known.push_back(pending.digest);
+  }
+  return Result::kAllowed;
+}
+
+BasicAuth::Digest BasicAuth::KeyedHash(std::string_view user, std::string_view password) const {
+  std::string text;
+  text.reserve(user.size() + 1 + password.size());
+  text.append(user).append(":").append(password);  // user names hold no ':'
+  Digest digest{};
+  gnutls_hmac_fast(GNUTLS_MAC_SHA256, key_.data(), key_.size(), text.data(), text.size(),
+                   digest.data());
+  return digest;
+}
+
+bool BasicAuth::Remembered(std::string_view user, const Digest& digest) {
+  std::lock_guard lock(mu_);
+  const auto known = verified_.find(user);
+  if (known == verified_.end()) return false;
+  bool found = false;
+  for (const Digest& d : known->second) {  // every entry compared, no early exit
+    const std::string_view a(reinterpret_cast<const char*>(d.data()), d.size());
+    const std::string_view b(reinterpret_cast<const char*>(digest.data()), digest.size());
+    found = ConstantTimeEqual(a, b) || found;
+  }
+  return found;
+}
+
+bool BasicAuth::TakeBudget(std::string_view client_address, bool* quiet_out) {
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  constexpr std::int64_t kQuietMs = std::int64_t{kQuietSeconds} * 1000;
+  std::lock_guard lock(mu_);
+  std::string key(client_address);
+  if (clients_.size() >= kMaxClients && clients_.find(key) == clients_.end()) {
+    std::erase_if(clients_,
+                  [&](const auto& entry) { return now - entry.second.last_attempt_ms > kQuietMs; });
+    if (clients_.size() >= kMaxClients) key = "*";  // all busy: one shared bucket for the rest
+  }
+  const auto [found, added] = clients_.try_emplace(key);
+  Client& c = found->second;
+  if (added) c.refilled_ms = now;
+  c.tokens =
+      std::min<double>(kClientBurst, c.tokens + static_cast<double>(now - c.refilled_ms) / 1000.0);
+  c.refilled_ms = now;
+  // Quiet: no check needing bcrypt in kQuietSeconds, refused ones included, so a flooding
+  // client is quiet once per kQuietSeconds at most.
+  const bool quiet = c.last_attempt_ms < 0 || now - c.last_attempt_ms > kQuietMs;
+  *quiet_out = quiet;
+  c.last_attempt_ms = now;
+  if (c.tokens < 1.0) return false;
+  const std::int64_t second = now / 1000;
   if (second != budget_second_) {
     budget_second_ = second;
     budget_used_ = 0;
+    reserve_used_ = 0;
   }
-  if (budget_used_ >= kHashesPerSecond) return Result::kBusy;
-  ++budget_used_;
-  // An unknown user costs a bcrypt run too (against the first user's hash, same cost).
-  const bool ok = Verify(password, it != users_.end() ? it->second : users_.begin()->second);
-  hash_lock.unlock();
-  if (!ok || it == users_.end()) return Result::kDenied;
-  std::lock_guard lock(mu_);
-  verified_[user] = password;
-  return Result::kAllowed;
+  if (budget_used_ < kHashesPerSecond) {
+    ++budget_used_;
+  } else if (quiet && reserve_used_ < kReservePerSecond) {
+    ++reserve_used_;
+  } else {
+    return false;
+  }
+  c.tokens -= 1.0;
+  return true;
 }
 
 bool BasicAuth::Verify(const std::string& password, const std::string& hash) {

@@ -1,20 +1,25 @@
 #include "export/http_server.h"
 
+#include <arpa/inet.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <microhttpd.h>
 #include <netdb.h>
 #include <prometheus/text_serializer.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
+#include <rapidjson/encodings.h>
+#include <rapidjson/memorystream.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdarg>
 #include <cstdint>
+#include <cstring>
 #include <deque>
-#include <exception>
+#include <fstream>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -26,432 +31,491 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-const char* StatusText(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Error";
-  }
-}
-
-// Why a request was refused before any handler ran: the `reason` label.
+// Why a request or connection was refused before any handler ran: the `reason` label.
 enum class Refusal : std::uint8_t {
   kUnauthorized,
   kBusy,
   kTimeout,
   kTooLarge,
   kBadRequest,
-  kOverloaded
+  kOverloaded,
+  kClientCert,
 };
-constexpr std::array<const char*, 6> kRefusalNames = {"unauthorized", "busy",        "timeout",
-                                                      "too_large",    "bad_request", "overloaded"};
+constexpr std::array<const char*, 7> kRefusalNames = {
+    "unauthorized", "busy", "timeout", "too_large", "bad_request", "overloaded", "client_cert"};
 
-// The whole response: status line, fixed headers, `extra_headers` (complete lines), body.
-std::string Serialize(const HttpResponse& response, bool head,
-                      std::string_view extra_headers = {}) {
-  std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " +
-                    StatusText(response.status) + "\r\nContent-Type: " + response.content_type +
-                    "\r\nContent-Length: " + std::to_string(response.body.size()) +
-                    "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
-  out += extra_headers;
-  out += "Connection: close\r\n\r\n";
-  if (!head) out += response.body;
-  return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
+// The budget key of a client: its IPv4 address, or the /64 of its IPv6 address (one host
+// usually holds a whole /64).
+std::string ClientKey(const sockaddr* addr) {
+  if (addr == nullptr) return "";
+  char text[INET6_ADDRSTRLEN] = {0};
+  if (addr->sa_family == AF_INET) {
+    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(addr)->sin_addr, text, sizeof text);
+    return text;
   }
-  return true;
+  if (addr->sa_family == AF_INET6) {
+    in6_addr a = reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(&a)) {
+      ::inet_ntop(AF_INET, &a.s6_addr[12], text, sizeof text);
+      return text;
+    }
+    std::memset(&a.s6_addr[8], 0, 8);
+    ::inet_ntop(AF_INET6, &a, text, sizeof text);
+    return std::string(text) + "/64";
+  }
+  return "";
 }
+
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream out;
+  out << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return out.str();
+}
+
+// One request, from its request line (the URI log callback) to its end (notify completed).
+struct RequestState {
+  std::string target;      // as sent: path and query, not decoded
+  bool head_seen = false;  // the access handler was called once
+  bool handled = false;    // a handler or a refusal of ours answered it
+  // A password check on an auth thread: the connection is suspended until it is done.
+  BasicAuth::Pending pending;
+  std::optional<BasicAuth::Result> auth_result;
+};
+
+// One connection, from accept to close.
+struct ConnectionState {
+  std::string client;
+  SteadyClock::time_point opened;
+  bool answered = false;  // some request on it was answered
+  bool cert_checked = false;
+};
 
 }  // namespace
 
-bool ParseRequestHead(std::string_view head, ParsedRequest* out) {
-  const std::size_t eol = head.find("\r\n");
-  const std::string_view line = head.substr(0, eol);
-  const std::size_t sp1 = line.find(' ');
-  const std::size_t sp2 = line.rfind(' ');
-  if (sp1 == std::string_view::npos || sp2 == sp1 || line.substr(sp2 + 1, 5) != "HTTP/") {
-    return false;
-  }
-  out->request.method = std::string(line.substr(0, sp1));
-  const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  if (target.empty() || target[0] != '/') return false;
-  const std::size_t q = target.find('?');
-  out->request.path = std::string(target.substr(0, q));
-  out->request.query = q == std::string_view::npos ? "" : std::string(target.substr(q + 1));
-  std::size_t pos = eol == std::string_view::npos ? head.size() : eol + 2;
-  while (pos < head.size()) {
-    std::size_t end = head.find("\r\n", pos);
-    if (end == std::string_view::npos) end = head.size();
-    const std::string_view header = head.substr(pos, end - pos);
-    const std::size_t colon = header.find(':');
-    if (colon == std::string_view::npos) return false;
-    if (EqualsIgnoreCase(header.substr(0, colon), "authorization")) {
-      std::string_view value = header.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      out->authorization = std::string(value);
-    }
-    pos = end + 2;
-  }
-  return true;
+std::string TlsPriorities(TlsServerConfig::Version min_version) {
+  std::string out = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
+  if (min_version <= TlsServerConfig::Version::kTls12) out += ":+VERS-TLS1.2";
+  if (min_version <= TlsServerConfig::Version::kTls11) out += ":+VERS-TLS1.1";
+  if (min_version <= TlsServerConfig::Version::kTls10) out += ":+VERS-TLS1.0";
+  return out;
 }
 
-// One event-loop thread owns every connection: accepts, reads requests, writes responses,
-// enforces deadlines. Workers only turn complete requests into response bytes.
+std::string ValidUtf8OrReplaced(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    rapidjson::MemoryStream in(text.data() + i, text.size() - i);
+    unsigned codepoint = 0;
+    const bool ok = rapidjson::UTF8<>::Decode(in, &codepoint);
+    const std::size_t used = static_cast<std::size_t>(in.Tell());
+    if (ok && used > 0) {
+      out.append(text.substr(i, used));
+      i += used;
+    } else {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      i += used > 0 ? used : 1;
+    }
+  }
+  return out;
+}
+
+// The libmicrohttpd daemon and what its callbacks share: the connection counts per client,
+// the refusal counters.
 class HttpServer::Runtime {
  public:
-  Runtime(const HttpServer& server, int listen_fd) : server_(server), listen_fd_(listen_fd) {}
+  explicit Runtime(const HttpServer& server) : server_(server) {}
+  ~Runtime() { Shutdown(); }
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
 
-  ~Runtime() {
-    Shutdown();
-    for (const auto& [fd, conn] : conns_) ::close(fd);
-    ::close(listen_fd_);
-    if (epoll_fd_ >= 0) ::close(epoll_fd_);
-    if (wake_fd_ >= 0) ::close(wake_fd_);
-  }
-
-  bool Start(std::string* error) {
-    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (epoll_fd_ < 0 || wake_fd_ < 0 || !Watch(listen_fd_, EPOLLIN, EPOLL_CTL_ADD) ||
-        !Watch(wake_fd_, EPOLLIN, EPOLL_CTL_ADD)) {
-      *error = "cannot set up the listener's event loop";
+  bool Start(int listen_fd, std::string* error) {
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+    std::vector<MHD_OptionItem> options = {
+        {MHD_OPTION_LISTEN_SOCKET, listen_fd, nullptr},
+        {MHD_OPTION_THREAD_POOL_SIZE, kWorkers, nullptr},
+        // MHD's own limit is split among the pool's threads: each may hold all of ours, so
+        // MHD never refuses a connection that OnAccept took (and counted).
+        {MHD_OPTION_CONNECTION_LIMIT, static_cast<intptr_t>(kWorkers * kMaxConnections), nullptr},
+        {MHD_OPTION_CONNECTION_TIMEOUT, kConnectionTimeoutSeconds, nullptr},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<intptr_t>(kConnectionMemoryBytes),
+         nullptr},
+        {MHD_OPTION_LISTEN_BACKLOG_SIZE, 512, nullptr},
+        {MHD_OPTION_EXTERNAL_LOGGER, reinterpret_cast<intptr_t>(&Runtime::OnLog), this},
+        {MHD_OPTION_URI_LOG_CALLBACK, reinterpret_cast<intptr_t>(&Runtime::OnRequestLine), this},
+        {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&Runtime::OnCompleted), this},
+        {MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&Runtime::OnConnection), this},
+    };
+    if (server_.tls_) {
+      if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        *error = "this libmicrohttpd has no TLS support";
+        return false;
+      }
+      const TlsServerConfig& tls = *server_.tls_;
+      auto cert = ReadFile(tls.cert_file);
+      auto key = ReadFile(tls.key_file);
+      if (!cert || !key) {
+        *error = "cannot read " + (cert ? tls.key_file : tls.cert_file);
+        return false;
+      }
+      cert_ = std::move(*cert);
+      key_ = std::move(*key);
+      priorities_ = TlsPriorities(tls.min_version);
+      flags |= MHD_USE_TLS;
+      options.push_back({MHD_OPTION_HTTPS_MEM_CERT, 0, cert_.data()});
+      options.push_back({MHD_OPTION_HTTPS_MEM_KEY, 0, key_.data()});
+      options.push_back({MHD_OPTION_HTTPS_PRIORITIES, 0, priorities_.data()});
+      if (!tls.client_ca_file.empty()) {
+        auto ca = ReadFile(tls.client_ca_file);
+        if (!ca) {
+          *error = "cannot read " + tls.client_ca_file;
+          return false;
+        }
+        trust_ = std::move(*ca);
+        options.push_back({MHD_OPTION_HTTPS_MEM_TRUST, 0, trust_.data()});
+      }
+    }
+    options.push_back({MHD_OPTION_END, 0, nullptr});
+    daemon_ = MHD_start_daemon(flags, 0, &Runtime::OnAccept, this, &Runtime::OnRequest, this,
+                               MHD_OPTION_ARRAY, options.data(), MHD_OPTION_END);
+    if (daemon_ == nullptr) {
+      ::close(listen_fd);
+      *error =
+          "cannot start the listener" + (last_error_.empty() ? std::string() : ": " + last_error_);
       return false;
     }
-    loop_ = std::thread([this] { Loop(); });
-    for (int i = 0; i < kWorkers; ++i) workers_.emplace_back([this] { Work(); });
+    started_ = true;
+    if (server_.auth_) {
+      for (int i = 0; i < BasicAuth::kConcurrentHashes; ++i) {
+        auth_threads_.emplace_back([this] { CheckPasswords(); });
+      }
+    }
     return true;
   }
 
-  /// Stops the loop and the workers (idempotent); the descriptors close with the object.
+  /// Stops the daemon (idempotent): closes every connection and joins its threads. Password
+  /// checks still queued are answered 503 (the daemon needs every connection resumed).
   void Shutdown() {
     {
-      std::lock_guard lock(mu_);
+      std::lock_guard lock(auth_mu_);
       stopping_ = true;
     }
-    cv_.notify_all();
-    Wake();
-    if (loop_.joinable()) loop_.join();
-    for (auto& w : workers_) {
-      if (w.joinable()) w.join();
+    auth_cv_.notify_all();
+    for (auto& t : auth_threads_) {
+      if (t.joinable()) t.join();
     }
+    auth_threads_.clear();
+    if (daemon_ != nullptr) MHD_stop_daemon(daemon_);
+    daemon_ = nullptr;
   }
 
   std::int64_t refused(Refusal r) const { return refused_[static_cast<int>(r)].load(); }
 
  private:
-  struct Connection {
-    std::uint64_t id = 0;
-    std::string in;
-    std::string out;
-    std::size_t written = 0;
-    SteadyClock::time_point deadline;
-    bool dispatched = false;  // with a worker or answered: no more reading
-  };
-  struct Job {
-    int fd;
-    std::uint64_t id;
-    ParsedRequest parsed;
-  };
-  struct Done {
-    int fd;
-    std::uint64_t id;
-    std::string bytes;
-  };
-
-  // Events carry the connection id with the descriptor, so that an event fetched before a
-  // descriptor was closed and reused is not applied to the new connection.
-  bool Watch(int fd, std::uint32_t events, int op, std::uint64_t id = 0) {
-    epoll_event ev{};
-    ev.events = events;
-    ev.data.u64 = (id << 32) | static_cast<std::uint32_t>(fd);
-    return ::epoll_ctl(epoll_fd_, op, fd, &ev) == 0;
-  }
-
-  void Wake() {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
-  }
-
   void Count(Refusal r) { refused_[static_cast<int>(r)].fetch_add(1); }
 
-  void Loop() {
-    std::array<epoll_event, 64> events{};
+  // A new connection: refused (closed at once, counted) beyond the limits.
+  static MHD_Result OnAccept(void* cls, const sockaddr* addr, socklen_t) {
+    auto* self = static_cast<Runtime*>(cls);
+    const std::string client = ClientKey(addr);
+    std::lock_guard lock(self->mu_);
+    const auto it = self->per_client_.find(client);
+    if (self->open_ >= kMaxConnections ||
+        (it != self->per_client_.end() && it->second >= kMaxConnectionsPerClient)) {
+      self->Count(Refusal::kOverloaded);
+      return MHD_NO;
+    }
+    // Taken here, under the lock, so that concurrent accepts on the pool's threads cannot
+    // overshoot; given back when the connection closes.
+    ++self->open_;
+    ++self->per_client_[client];
+    return MHD_YES;
+  }
+
+  static void OnConnection(void* cls, MHD_Connection* connection, void** socket_context,
+                           MHD_ConnectionNotificationCode code) {
+    auto* self = static_cast<Runtime*>(cls);
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+      auto state = std::make_unique<ConnectionState>();
+      const MHD_ConnectionInfo* info =
+          MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+      state->client = ClientKey(info != nullptr ? info->client_addr : nullptr);
+      state->opened = SteadyClock::now();
+      self->AskForClientCertificate(connection);
+      *socket_context = state.release();
+      return;
+    }
+    std::unique_ptr<ConnectionState> state(static_cast<ConnectionState*>(*socket_context));
+    *socket_context = nullptr;
+    if (!state) return;
+    // Closed without an answer after the idle timeout: a client too slow to send its request
+    // (a request cut off mid-way is counted by OnCompleted).
+    if (!state->answered &&
+        SteadyClock::now() - state->opened >=
+            std::chrono::seconds(kConnectionTimeoutSeconds) - std::chrono::milliseconds(100)) {
+      self->Count(Refusal::kTimeout);
+    }
+    std::lock_guard lock(self->mu_);
+    --self->open_;
+    const auto it = self->per_client_.find(state->client);
+    if (it != self->per_client_.end() && --it->second == 0) self->per_client_.erase(it);
+  }
+
+  // The two "require" kinds make GnuTLS fail the handshake of a client without a certificate.
+  void AskForClientCertificate(MHD_Connection* connection) const {
+    if (!server_.tls_) return;
+    using Auth = TlsServerConfig::ClientAuth;
+    const Auth auth = server_.tls_->client_auth;
+    if (auth == Auth::kNoClientCert) return;
+    const MHD_ConnectionInfo* info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (info == nullptr || info->tls_session == nullptr) return;
+    const bool require =
+        auth == Auth::kRequireAnyClientCert || auth == Auth::kRequireAndVerifyClientCert;
+    gnutls_certificate_server_set_request(static_cast<gnutls_session_t>(info->tls_session),
+                                          require ? GNUTLS_CERT_REQUIRE : GNUTLS_CERT_REQUEST);
+  }
+
+  // True when the connection's client certificate is acceptable under client_auth_type.
+  bool ClientCertificateAccepted(MHD_Connection* connection) const {
+    if (!server_.tls_) return true;
+    using Auth = TlsServerConfig::ClientAuth;
+    const Auth auth = server_.tls_->client_auth;
+    if (auth != Auth::kVerifyClientCertIfGiven && auth != Auth::kRequireAndVerifyClientCert) {
+      return true;
+    }
+    const MHD_ConnectionInfo* info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (info == nullptr || info->tls_session == nullptr) return false;
+    auto* session = static_cast<gnutls_session_t>(info->tls_session);
+    unsigned int count = 0;
+    if (gnutls_certificate_get_peers(session, &count) == nullptr || count == 0) {
+      return auth == Auth::kVerifyClientCertIfGiven;
+    }
+    unsigned int status = 0;
+    return gnutls_certificate_verify_peers2(session, &status) == GNUTLS_E_SUCCESS && status == 0;
+  }
+
+  struct AuthJob {
+    MHD_Connection* connection;
+    RequestState* state;
+  };
+
+  // Suspends the connection and queues its password check; false when stopping.
+  bool QueuePasswordCheck(MHD_Connection* connection, RequestState* state) {
+    {
+      std::lock_guard lock(auth_mu_);
+      if (stopping_ || auth_threads_.empty()) return false;
+      MHD_suspend_connection(connection);
+      (state->pending.quiet ? quiet_jobs_ : auth_jobs_).push_back({connection, state});
+    }
+    auth_cv_.notify_one();
+    return true;
+  }
+
+  // An auth thread: bcrypt for queued checks, quiet clients' first, then resumes the
+  // connection (its access handler runs again and answers).
+  void CheckPasswords() {
     while (true) {
+      AuthJob job{};
+      bool run = true;
       {
-        std::lock_guard lock(mu_);
-        if (stopping_) return;
+        std::unique_lock lock(auth_mu_);
+        auth_cv_.wait(lock,
+                      [this] { return stopping_ || !quiet_jobs_.empty() || !auth_jobs_.empty(); });
+        auto& queue = !quiet_jobs_.empty() ? quiet_jobs_ : auth_jobs_;
+        if (queue.empty()) return;  // stopping, nothing left
+        job = queue.front();
+        queue.pop_front();
+        run = !stopping_;
       }
-      const int n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), 50);
-      for (int i = 0; i < n; ++i) {
-        const std::uint64_t data = events[static_cast<std::size_t>(i)].data.u64;
-        const auto fd = static_cast<int>(data & 0xffffffffU);
-        const std::uint64_t id = data >> 32;
-        const std::uint32_t ev = events[static_cast<std::size_t>(i)].events;
-        if (fd == listen_fd_) {
-          AcceptAll();
-        } else if (fd == wake_fd_) {
-          std::uint64_t count = 0;
-          [[maybe_unused]] const ssize_t r = ::read(wake_fd_, &count, sizeof count);
-          TakeResponses();
-        } else {
-          OnConnectionEvent(fd, id, ev);
+      BasicAuth::Result result = BasicAuth::Result::kBusy;
+      if (run) {
+        try {
+          result = server_.auth_->Finish(job.state->pending);
+        } catch (...) {
+          result = BasicAuth::Result::kDenied;
         }
       }
-      CloseExpired();
+      job.state->auth_result = result;
+      MHD_resume_connection(job.connection);
     }
   }
 
-  void AcceptAll() {
-    bool freed = false;
-    while (true) {
-      const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) {
-        // Out of descriptors: make room once by dropping the oldest unfinished request (else
-        // the listening socket would stay readable and the loop spin).
-        if ((errno == EMFILE || errno == ENFILE) && !freed && !conns_.empty()) {
-          DropOldestUnfinished();
-          freed = true;
-          continue;
-        }
-        return;
-      }
-      if (conns_.size() >= kMaxConnections) DropOldestUnfinished();
-      const std::uint64_t id = ++next_id_ & 0xffffffffU;
-      if (!Watch(fd, EPOLLIN, EPOLL_CTL_ADD, id)) {
-        ::close(fd);
-        continue;
-      }
-      Connection& c = conns_[fd];
-      c.id = id;
-      c.deadline = SteadyClock::now() + std::chrono::milliseconds(kRequestTimeoutMs);
+  static void* OnRequestLine(void*, const char* uri, MHD_Connection*) {
+    auto state = std::make_unique<RequestState>();
+    state->target = uri != nullptr ? uri : "";
+    return state.release();
+  }
+
+  static void OnCompleted(void* cls, MHD_Connection*, void** request_context,
+                          MHD_RequestTerminationCode code) {
+    auto* self = static_cast<Runtime*>(cls);
+    std::unique_ptr<RequestState> state(static_cast<RequestState*>(*request_context));
+    *request_context = nullptr;
+    if (state && !state->handled && code == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED) {
+      self->Count(Refusal::kTimeout);
     }
   }
 
-  void DropOldestUnfinished() {
-    auto oldest = conns_.end();
-    for (auto it = conns_.begin(); it != conns_.end(); ++it) {
-      if (!it->second.dispatched && (oldest == conns_.end() || it->second.id < oldest->second.id)) {
-        oldest = it;
-      }
-    }
-    if (oldest == conns_.end()) oldest = conns_.begin();
-    Count(Refusal::kOverloaded);
-    Close(oldest->first);
-  }
-
-  void OnConnectionEvent(int fd, std::uint64_t id, std::uint32_t ev) {
-    const auto it = conns_.find(fd);
-    if (it == conns_.end() || it->second.id != id) return;  // closed (and maybe reused) meanwhile
-    Connection& c = it->second;
-    if ((ev & EPOLLIN) != 0 && !c.dispatched) {
-      Read(fd, c);
+  // libmicrohttpd's messages; its error answers (400, 414, 431, 505) are counted from here,
+  // the one place they show.
+  static void OnLog(void* cls, const char* format, va_list args) {
+    auto* self = static_cast<Runtime*>(cls);
+    constexpr std::string_view kErrorAnswer = "Error processing request (HTTP response code is %u";
+    if (std::string_view(format).substr(0, kErrorAnswer.size()) == kErrorAnswer) {
+      va_list copy;
+      va_copy(copy, args);
+      const unsigned status = va_arg(copy, unsigned);
+      va_end(copy);
+      self->Count(status == 413 || status == 414 || status == 431 ? Refusal::kTooLarge
+                                                                  : Refusal::kBadRequest);
       return;
     }
-    if ((ev & EPOLLOUT) != 0 && !c.out.empty()) {
-      Write(fd, c);
-      return;
-    }
-    if ((ev & (EPOLLERR | EPOLLHUP)) != 0) Close(fd);
-  }
-
-  void Read(int fd, Connection& c) {
-    char buf[4096];
-    bool eof = false;  // the client half-closed: a complete request is still answered
-    while (true) {
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n == 0) {
-        eof = true;
-        break;
-      }
-      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        Close(fd);
-        return;
-      }
-      if (n < 0) break;
-      c.in.append(buf, static_cast<std::size_t>(n));
-      if (c.in.size() > kMaxRequestBytes) break;
-    }
-    const std::size_t end = c.in.find("\r\n\r\n");
-    if (end == std::string::npos) {
-      if (c.in.size() > kMaxRequestBytes) {
-        Count(Refusal::kTooLarge);
-        Answer(fd, c, Serialize({431, "text/plain", "request too large\n"}, false));
-      } else if (eof) {
-        Close(fd);
-      }
-      return;
-    }
-    Job job{fd, c.id, {}};
-    if (!ParseRequestHead(std::string_view(c.in).substr(0, end), &job.parsed)) {
-      Count(Refusal::kBadRequest);
-      Answer(fd, c, Serialize({400, "text/plain", "bad request\n"}, false));
-      return;
-    }
-    c.dispatched = true;
-    c.in.clear();
-    Watch(fd, 0, EPOLL_CTL_MOD, c.id);  // nothing more to read; errors and hang-ups still arrive
-    {
-      std::lock_guard lock(mu_);
-      if (jobs_.size() < kMaxQueued) {
-        jobs_.push_back(std::move(job));
-        cv_.notify_one();
-        return;
-      }
-    }
-    Count(Refusal::kOverloaded);
-    Answer(fd, c,
-           Serialize({503, "text/plain", "overloaded, retry\n"}, false, "Retry-After: 1\r\n"));
-  }
-
-  // Starts writing `bytes` on the connection, with the write deadline.
-  void Answer(int fd, Connection& c, std::string bytes) {
-    c.dispatched = true;
-    c.out = std::move(bytes);
-    c.written = 0;
-    c.deadline = SteadyClock::now() + std::chrono::milliseconds(kWriteTimeoutMs);
-    Watch(fd, EPOLLOUT, EPOLL_CTL_MOD, c.id);
-    Write(fd, c);
-  }
-
-  void Write(int fd, Connection& c) {
-    while (c.written < c.out.size()) {
-      const ssize_t n =
-          ::send(fd, c.out.data() + c.written, c.out.size() - c.written, MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-        break;
-      }
-      c.written += static_cast<std::size_t>(n);
-    }
-    ::shutdown(fd, SHUT_WR);
-    Close(fd);
-  }
-
-  void TakeResponses() {
-    std::vector<Done> done;
-    {
-      std::lock_guard lock(mu_);
-      done.swap(done_);
-    }
-    for (Done& d : done) {
-      const auto it = conns_.find(d.fd);
-      if (it == conns_.end() || it->second.id != d.id) continue;  // closed meanwhile
-      Answer(d.fd, it->second, std::move(d.bytes));
+    if (self->started_.load(std::memory_order_relaxed)) return;  // only start errors are kept
+    char text[512];
+    std::vsnprintf(text, sizeof text, format, args);
+    std::lock_guard lock(self->mu_);
+    self->last_error_ = text;
+    while (!self->last_error_.empty() && self->last_error_.back() == '\n') {
+      self->last_error_.pop_back();
     }
   }
 
-  void CloseExpired() {
-    const auto now = SteadyClock::now();
-    std::vector<int> expired;
-    for (const auto& [fd, c] : conns_) {
-      // A request with a worker has no deadline until its answer is ready.
-      const bool waiting_for_worker = c.dispatched && c.out.empty();
-      if (!waiting_for_worker && now > c.deadline) expired.push_back(fd);
+  static MHD_Result OnRequest(void* cls, MHD_Connection* connection, const char*,
+                              const char* method, const char* version, const char*,
+                              std::size_t* upload_size, void** request_context) {
+    auto* self = static_cast<Runtime*>(cls);
+    auto* state = static_cast<RequestState*>(*request_context);
+    if (state == nullptr || state->handled) {
+      *upload_size = 0;  // a body after our answer: discarded
+      return MHD_YES;
     }
-    for (const int fd : expired) {
-      Count(Refusal::kTimeout);
-      Close(fd);
+    // The first call comes with the head: answering then would make MHD close the connection
+    // (no keep-alive, no pipelining), so GET and HEAD are answered on the second call, once
+    // the (empty) body is in. Other methods are refused at once.
+    const std::string_view m = method != nullptr ? method : "";
+    if (!state->head_seen && (m == MHD_HTTP_METHOD_GET || m == MHD_HTTP_METHOD_HEAD)) {
+      state->head_seen = true;
+      return MHD_YES;
     }
-  }
-
-  void Close(int fd) {
-    const auto it = conns_.find(fd);
-    if (it != conns_.end() && it->second.dispatched && it->second.out.empty()) {
-      // Its request may still wait for a worker: drop it, so dead requests cannot fill the
-      // queue that scrapes need.
-      std::lock_guard lock(mu_);
-      const std::uint64_t id = it->second.id;
-      std::erase_if(jobs_, [&](const Job& j) { return j.fd == fd && j.id == id; });
+    if (*upload_size != 0) {
+      *upload_size = 0;  // a body on GET: ignored
+      return MHD_YES;
     }
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-    ::close(fd);
-    conns_.erase(fd);
-  }
-
-  void Work() {
-    while (true) {
-      Job job;
-      {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-        if (stopping_) return;
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      std::string bytes = Handle(job.parsed);
-      {
-        std::lock_guard lock(mu_);
-        done_.push_back(Done{job.fd, job.id, std::move(bytes)});
-      }
-      Wake();
+    state->handled = true;
+    const MHD_ConnectionInfo* info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    auto* conn = info != nullptr ? static_cast<ConnectionState*>(info->socket_context) : nullptr;
+    if (conn != nullptr) conn->answered = true;
+    if (!state->auth_result && !self->ClientCertificateAccepted(connection)) {
+      self->Count(Refusal::kClientCert);
+      return MHD_NO;  // closes the connection, as a refused handshake would
     }
-  }
-
-  std::string Handle(const ParsedRequest& parsed) {
-    const bool head = parsed.request.method == "HEAD";
+    HttpResponse response;
+    bool suspended = false;
     try {
-      return Authorized(parsed, head);
-    } catch (...) {  // a worker must never die: answer, count nothing more
-      return Serialize({500, "text/plain", "internal error\n"}, head);
+      response = self->Answer(connection, method, version, *state,
+                              conn != nullptr ? conn->client : std::string(), &suspended);
+    } catch (...) {  // a pool thread must never see an exception
+      response = {500, "text/plain", "internal error\n"};
     }
+    if (suspended) {
+      state->handled = false;  // answered when the password check resumes the connection
+      return MHD_YES;
+    }
+    MHD_Response* out = MHD_create_response_from_buffer(response.body.size(), response.body.data(),
+                                                        MHD_RESPMEM_MUST_COPY);
+    if (out == nullptr) return MHD_NO;
+    MHD_add_response_header(out, "Content-Type", response.content_type.c_str());
+    MHD_add_response_header(out, "Cache-Control", "no-store");
+    MHD_add_response_header(out, "X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : response.headers) {
+      MHD_add_response_header(out, name.c_str(), value.c_str());
+    }
+    const MHD_Result queued =
+        MHD_queue_response(connection, static_cast<unsigned>(response.status), out);
+    MHD_destroy_response(out);
+    return queued;
   }
 
-  std::string Authorized(const ParsedRequest& parsed, bool head) {
+  // The answer to a request; or `suspended` set when its password check went to an auth
+  // thread (the access handler is called again when it is done).
+  HttpResponse Answer(MHD_Connection* connection, const char* method, const char* version,
+                      RequestState& state, const std::string& client, bool* suspended) {
+    const std::string& target = state.target;
+    const std::string_view v = version != nullptr ? version : "";
+    if (v != MHD_HTTP_VERSION_1_0 && v != MHD_HTTP_VERSION_1_1) {
+      Count(Refusal::kBadRequest);
+      return {505, "text/plain", "only HTTP/1.0 and HTTP/1.1\n"};
+    }
+    HttpRequest request;
+    request.method = method != nullptr ? method : "";
+    const std::size_t q = target.find('?');
+    request.path = target.substr(0, q);
+    request.query = q == std::string::npos ? "" : target.substr(q + 1);
+    if (request.path.empty() || request.path[0] != '/') {
+      Count(Refusal::kBadRequest);
+      return {400, "text/plain", "bad request\n"};
+    }
     if (server_.auth_) {
-      switch (server_.auth_->Check(parsed.authorization)) {
+      const char* value = nullptr;
+      std::size_t size = 0;
+      std::string_view authorization;
+      if (MHD_lookup_connection_value_n(connection, MHD_HEADER_KIND, "Authorization",
+                                        std::strlen("Authorization"), &value, &size) == MHD_YES &&
+          value != nullptr) {
+        authorization = std::string_view(value, size);
+      }
+      BasicAuth::Result result = BasicAuth::Result::kBusy;
+      if (state.auth_result) {
+        result = *state.auth_result;
+      } else {
+        result = server_.auth_->Precheck(authorization, client, &state.pending);
+        if (result == BasicAuth::Result::kNeedsBcrypt) {
+          if (QueuePasswordCheck(connection, &state)) {
+            *suspended = true;
+            return {};
+          }
+          result = BasicAuth::Result::kBusy;
+        }
+      }
+      switch (result) {
         case BasicAuth::Result::kAllowed:
           break;
         case BasicAuth::Result::kDenied:
           Count(Refusal::kUnauthorized);
-          return Serialize({401, "text/plain", "unauthorized\n"}, head,
-                           "WWW-Authenticate: Basic realm=\"adwatch\", charset=\"UTF-8\"\r\n");
+          return {401,
+                  "text/plain",
+                  "unauthorized\n",
+                  {{"WWW-Authenticate", "Basic realm=\"adwatch\", charset=\"UTF-8\""}}};
         case BasicAuth::Result::kBusy:
+        case BasicAuth::Result::kNeedsBcrypt:
           Count(Refusal::kBusy);
-          return Serialize({503, "text/plain", "busy checking passwords, retry\n"}, head,
-                           "Retry-After: 1\r\n");
+          return {503, "text/plain", "busy checking passwords, retry\n", {{"Retry-After", "1"}}};
       }
     }
-    return Serialize(server_.Respond(parsed.request), head);
+    return server_.Respond(request);
   }
 
   const HttpServer& server_;
-  const int listen_fd_;
-  int epoll_fd_ = -1;
-  int wake_fd_ = -1;
-  std::unordered_map<int, Connection> conns_;  // event-loop thread only
-  std::uint64_t next_id_ = 0;
+  MHD_Daemon* daemon_ = nullptr;
+  std::string cert_, key_, trust_, priorities_;  // MHD keeps pointers into these
   std::array<std::atomic<std::int64_t>, kRefusalNames.size()> refused_{};
-
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::size_t open_ = 0;
+  std::unordered_map<std::string, std::size_t> per_client_;
+  std::string last_error_;  // libmicrohttpd's last message while starting
+  std::atomic<bool> started_{false};
+  std::mutex auth_mu_;
+  std::condition_variable auth_cv_;
   bool stopping_ = false;
-  std::deque<Job> jobs_;
-  std::vector<Done> done_;
-  std::thread loop_;
-  std::vector<std::thread> workers_;
+  std::deque<AuthJob> quiet_jobs_;
+  std::deque<AuthJob> auth_jobs_;
+  std::vector<std::thread> auth_threads_;
 };
 
 HttpServer::HttpServer(std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
@@ -467,6 +531,8 @@ void HttpServer::Route(std::string path, Handler handler) {
 void HttpServer::RequireBasicAuth(BasicAuth::Users users) {
   if (!users.empty()) auth_ = std::make_unique<BasicAuth>(std::move(users));
 }
+
+void HttpServer::UseTls(TlsServerConfig tls) { tls_ = std::move(tls); }
 
 bool HttpServer::Start(const std::string& address, std::string* error) {
   const std::size_t colon = address.rfind(':');
@@ -503,8 +569,8 @@ bool HttpServer::Start(const std::string& address, std::string* error) {
   ::getnameinfo(reinterpret_cast<sockaddr*>(&local), len, nullptr, 0, port, sizeof port,
                 NI_NUMERICSERV);
   port_ = std::atoi(port);
-  runtime_ = std::make_unique<Runtime>(*this, fd);  // owns fd from here
-  if (!runtime_->Start(error)) {
+  runtime_ = std::make_unique<Runtime>(*this);
+  if (!runtime_->Start(fd, error)) {  // owns fd from here
     runtime_.reset();
     return false;
   }
@@ -512,7 +578,7 @@ bool HttpServer::Start(const std::string& address, std::string* error) {
 }
 
 void HttpServer::Stop() {
-  if (runtime_) runtime_->Shutdown();  // workers may still read runtime_ until joined
+  if (runtime_) runtime_->Shutdown();  // pool threads may still read runtime_ until joined
   runtime_.reset();
 }
 

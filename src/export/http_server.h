@@ -2,16 +2,18 @@
 // `/healthz` (200 while the process runs), `/readyz` (200 once ready, else 503 with why), and
 // any further routes registered with Route() before Start (JSON API, live page).
 //
-// Hostile clients: one event-loop thread reads requests without blocking, so an idle or slow
-// client costs a file descriptor, not a thread; it is dropped when its request is not complete
-// within kRequestTimeoutMs (or its response not taken within kWriteTimeoutMs). Complete
-// requests go to kWorkers worker threads. With RequireBasicAuth every request, on every path,
-// needs a valid user (401; 503 while too many passwords are being checked at once). At most
-// kMaxConnections are open (the oldest unfinished request is dropped for a new one) and
-// kMaxQueued requests wait for a worker (503 beyond). Every refusal is counted in
-// `adwatch_http_rejected_requests_total{reason}`. Plain HTTP only: keep it on loopback or
-// behind a TLS proxy (docs/SECURITY.md).
-// Thread-safety: handlers run on worker threads, concurrently; Start/Stop from one thread.
+// HTTP (and TLS, through GnuTLS) is libmicrohttpd's: a pool of kWorkers threads, each an epoll
+// loop, so an idle or slow client costs a descriptor and at most kConnectionMemoryBytes, never a
+// thread. A connection silent for kConnectionTimeoutSeconds is closed; a request head larger
+// than kConnectionMemoryBytes answers 431; only HTTP/1.0 and 1.1 are served (505). At most
+// kMaxConnections connections are open, kMaxConnectionsPerClient from one client address
+// (IPv4 address or IPv6 /64): beyond, a new connection is closed at once. Routing uses the
+// request target as sent (no percent-decoding or dot-segment removal of the path). With
+// RequireBasicAuth every request, on every path, needs a valid user (401; 503 while that
+// client's password-check budget is spent, see BasicAuth). With TLS client certificates
+// required or verified, a request without an acceptable one is refused (connection closed).
+// Every refusal is counted in `adwatch_http_rejected_requests_total{reason}`.
+// Thread-safety: handlers run on the pool's threads, concurrently; Start/Stop from one thread.
 #pragma once
 
 #include <prometheus/collectable.h>
@@ -22,8 +24,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "config/config.h"
 #include "export/basic_auth.h"
 
 namespace adwatch {
@@ -35,40 +39,39 @@ struct HttpRequest {
   std::string query;  // raw query string, without '?'
 };
 
-/// A request as read off the wire, before routing and authentication.
-struct ParsedRequest {
-  HttpRequest request;
-  std::string authorization;  // the Authorization header's value, if any
-};
-
-/// Parses the request line and headers (`head` ends before the blank line); false when
-/// malformed. Exposed for the fuzz target: it is what every byte from a client goes through.
-bool ParseRequestHead(std::string_view head, ParsedRequest* out);
-
 /// The parameters of a query string (`a=1&b=x%20y`), percent- and `+`-decoded; the last of
 /// repeated names wins. Malformed escapes are kept literally.
 std::map<std::string, std::string> ParseQuery(std::string_view query);
+
+/// `text` with every byte sequence that is not valid UTF-8 replaced by U+FFFD, so that a
+/// client's bytes can be quoted in a JSON or text answer.
+std::string ValidUtf8OrReplaced(std::string_view text);
 
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  /// Further response headers (name, value); Content-Type, Content-Length, Cache-Control and
+  /// X-Content-Type-Options are always set by the server.
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
+
+/// The GnuTLS priority string that allows `min_version` and every later version.
+std::string TlsPriorities(TlsServerConfig::Version min_version);
 
 class HttpServer {
  public:
-  /// Handles one request; called on a worker thread, concurrently with other requests.
+  /// Handles one request; called on a pool thread, concurrently with other requests.
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
   /// Returns why the process is not ready, or nullopt when it is.
   using ReadinessProbe = std::function<std::optional<std::string>()>;
 
   static constexpr int kWorkers = 4;
-  static constexpr int kRequestTimeoutMs = 2000;
-  static constexpr int kWriteTimeoutMs = 10000;
-  static constexpr std::size_t kMaxRequestBytes = 8192;
+  static constexpr unsigned kConnectionTimeoutSeconds = 3;
+  static constexpr std::size_t kConnectionMemoryBytes = 16 * 1024;  // request head and buffers
   static constexpr std::size_t kMaxConnections = 512;  // within the default 1024 descriptors
-  static constexpr std::size_t kMaxQueued = 256;
+  static constexpr std::size_t kMaxConnectionsPerClient = 64;
 
   HttpServer(std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
              ReadinessProbe readiness);
@@ -83,6 +86,9 @@ class HttpServer {
   /// authentication.
   void RequireBasicAuth(BasicAuth::Users users);
 
+  /// Serves HTTPS only, with `tls`. Only before Start (which fails on unusable files).
+  void UseTls(TlsServerConfig tls);
+
   /// Binds `address` (`host:port`, port 0 = any free port). Returns false with `error` set.
   bool Start(const std::string& address, std::string* error);
   void Stop();
@@ -93,7 +99,7 @@ class HttpServer {
   std::string RenderMetrics() const;
 
  private:
-  class Runtime;  // the event loop, the workers and the counters (http_server.cc)
+  class Runtime;  // the libmicrohttpd daemon, its callbacks and the counters (http_server.cc)
 
   HttpResponse Respond(const HttpRequest& request) const;
 
@@ -101,6 +107,7 @@ class HttpServer {
   ReadinessProbe readiness_;
   std::vector<std::pair<std::string, Handler>> routes_;
   std::unique_ptr<BasicAuth> auth_;
+  std::optional<TlsServerConfig> tls_;
   std::unique_ptr<Runtime> runtime_;
   int port_ = 0;
 };

@@ -93,13 +93,14 @@ def wait_for(what, predicate, timeout, interval=0.5):
 class Prometheus:
     """A real Prometheus server scraping `targets` every second with the given rule files."""
 
-    def __init__(self, targets, rule_files=(), interval="1s"):
+    def __init__(self, targets, rule_files=(), interval="1s", scrape_extra=None):
         self.dir = tempfile.mkdtemp(prefix="adwatch-prom-")
         config = {
             "global": {"scrape_interval": interval, "evaluation_interval": interval},
             "rule_files": [os.path.abspath(f) for f in rule_files],
             "scrape_configs": [{"job_name": "adwatch",
-                                "static_configs": [{"targets": list(targets)}]}],
+                                "static_configs": [{"targets": list(targets)}],
+                                **(scrape_extra or {})}],
         }
         config_path = os.path.join(self.dir, "prometheus.yml")
         with open(config_path, "w") as f:

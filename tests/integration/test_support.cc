@@ -16,9 +16,18 @@
 
 namespace adwatch::testing {
 
-int ConnectLoopback(int port) {
+int ConnectLoopback(int port, const char* from) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return -1;
+  if (from != nullptr) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, from, &local.sin_addr) != 1 ||
+        ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+      ::close(fd);
+      return -1;
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -30,9 +39,10 @@ int ConnectLoopback(int port) {
   return fd;
 }
 
-HttpResponse HttpGet(int port, const std::string& path, const std::string& headers) {
+HttpResponse HttpGet(int port, const std::string& path, const std::string& headers,
+                     const char* from) {
   HttpResponse r;
-  const int fd = ConnectLoopback(port);
+  const int fd = ConnectLoopback(port, from);
   if (fd < 0) return r;
   const std::string req =
       "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + "Connection: close\r\n\r\n";

@@ -15,11 +15,14 @@ struct HttpResponse {
 };
 
 /// GET http://127.0.0.1:port/path with extra header lines (each ending in \r\n); status 0 when
-/// the connection fails.
-HttpResponse HttpGet(int port, const std::string& path, const std::string& headers = "");
+/// the connection fails. `from`: the loopback source address (e.g. "127.0.0.2"), so that a
+/// test can play several clients; null: the kernel's choice.
+HttpResponse HttpGet(int port, const std::string& path, const std::string& headers = "",
+                     const char* from = nullptr);
 
-/// A TCP connection to 127.0.0.1:port (the caller closes it); -1 on failure.
-int ConnectLoopback(int port);
+/// A TCP connection to 127.0.0.1:port from `from` (as above; the caller closes it); -1 on
+/// failure.
+int ConnectLoopback(int port, const char* from = nullptr);
 
 /// Polls /readyz until it answers 200 or `seconds` pass; returns the last status.
 int WaitReady(int port, double seconds);

@@ -506,8 +506,9 @@ TEST_F(TempFileTest, WebConfigBasicAuthUsers) {
   EXPECT_EQ(b.problems[0].line, 2);
   EXPECT_EQ(b.problems[0].key, "basic_auth_users.alice");
   EXPECT_THAT(b.problems[0].message, HasSubstr("bcrypt"));
-  EXPECT_EQ(b.problems[1].line, 3);
-  EXPECT_EQ(b.problems[1].key, "tls_server_config");
+  EXPECT_EQ(b.problems[1].line, 4);
+  EXPECT_EQ(b.problems[1].key, "tls_server_config.cert_file");
+  EXPECT_THAT(b.problems[1].message, HasSubstr("cannot read"));
   ExpectOneProblem("web_config: /nonexistent/web.yml\n", 1, "web_config", "cannot read");
 }
 
