@@ -39,8 +39,9 @@ std::string Pipeline::StateFingerprint(const Config& config) {
   std::string text = "adwatch-state-v2";
   for (const EntityConfig& e : config.entities) {
     text += "|e:" + e.name;
-    for (const auto* list : {&e.page_ids, &e.bylines, &e.page_names, &e.candidates,
-                             &e.google_advertiser_ids, &e.google_advertiser_names}) {
+    for (const auto* list :
+         {&e.page_ids, &e.bylines, &e.page_names, &e.candidates, &e.google_advertiser_ids,
+          &e.google_advertiser_names, &e.not_names, &e.not_google_advertiser_ids}) {
       for (const std::string& v : *list) text += "," + v;
       text += ";";
     }
