@@ -502,6 +502,16 @@ TEST_F(DefaultAttributorTest, GoogleAdvertisersByHandLabel) {
   EXPECT_GE(correct * 100, 95u * total);
 }
 
+// Labelled after the Google rules were frozen (mostly foreign parties and US committees whose
+// names share words with UK ones): how well the patterns and exclusions generalise (>= 95%).
+TEST_F(DefaultAttributorTest, HeldOutGoogleAdvertisersByHandLabel) {
+  std::size_t total = 0;
+  const std::size_t correct =
+      ScoreGoogleLabelled(attributor_, "google_uk_2024_heldout.tsv", &total);
+  EXPECT_GE(total, 350u);
+  EXPECT_GE(correct * 100, 95u * total);
+}
+
 // --- precedence and explanations on a small config --------------------------------------------
 
 std::vector<EntityConfig> SmallConfig() {
