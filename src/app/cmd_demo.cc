@@ -203,7 +203,7 @@ void PrintSummary(std::ostream& out, const Figures& f, const OutageLog& outages,
         simulated +=
             sep + sp.label + " " + std::to_string(pct) + "% " + Thousands(ep.party_missing_mid[p]);
       }
-      seed += " · £1.3m missing, just under half of all spend\n";
+      seed += " · £1.3m missing, just under half of spend\n";
       simulated += " · " + Money(ep.missing_mid) + " missing of " + Money(ep.to_date_mid) + " (" +
                    std::to_string(ep.to_date_mid > 0 ? ep.missing_mid * 100 / ep.to_date_mid : 0) +
                    "%)\n";

@@ -548,6 +548,13 @@ Uk2019Simulator::Uk2019Simulator(const SimOptions& options) : seed_(options.seed
       ad.removed_at = earliest + static_cast<EpochSeconds>(rng.Below(static_cast<std::uint64_t>(
                                      std::max<EpochSeconds>(1, latest - earliest))));
     }
+    if (i % 997 == 0) {
+      // A few big national ads reach the open-ended top bucket (£100,000 and more) by polling
+      // day; they stay listed throughout, so the outage figures keep the seed's magnitudes.
+      ad.total_pounds = 100000 + static_cast<std::int64_t>(rng.Below(20000));
+      ad.hidden_in_outage = false;
+      ad.removed_at = 0;
+    }
     ad.id = 100'000'000'000'000ULL + Permute47(static_cast<std::uint64_t>(i) + id_offset);
     PlanRegions(sponsor, sponsor.pages[ad.page],
                 Hash(seed_, static_cast<std::uint64_t>(i), 0, 0x4E6), ad);
