@@ -138,6 +138,8 @@ entities:
       candidates: [Jo Bloggs, Ann Other]
       google_advertiser_ids: [AR123]
       google_advertiser_names: [Labour Party]
+      not_names: [new zealand, ^australian]
+      not_google_advertiser_ids: [AR999]
   - name: Someone
     type: candidate
 themes:
@@ -183,6 +185,8 @@ limits: {max_message_bytes: 4096, max_depth: 8, future_tolerance: 90m}
   EXPECT_THAT(c.entities[0].candidates, ElementsAre("Jo Bloggs", "Ann Other"));
   EXPECT_THAT(c.entities[0].google_advertiser_ids, ElementsAre("AR123"));
   EXPECT_THAT(c.entities[0].google_advertiser_names, ElementsAre("Labour Party"));
+  EXPECT_THAT(c.entities[0].not_names, ElementsAre("new zealand", "^australian"));
+  EXPECT_THAT(c.entities[0].not_google_advertiser_ids, ElementsAre("AR999"));
   EXPECT_EQ(c.entities[1].type, EntityType::kCandidate);
   EXPECT_FALSE(c.entities[1].spending_limit);
   ASSERT_THAT(c.themes, SizeIs(1));
