@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <iterator>
 #include <map>
 #include <thread>
 
@@ -53,13 +54,42 @@ void Produce(Replayer& replayer, const DemoOptions& options, const std::atomic<b
   done = true;
 }
 
+// Whole pounds rounded to the nearest thousand, with separators: "£121,000".
+std::string Thousands(Pence pence) {
+  const long long thousands = (pence / kPencePerPound + 500) / 1000;
+  char buf[32];
+  if (thousands >= 1000) {
+    std::snprintf(buf, sizeof buf, "£%lld,%03lld,000", thousands / 1000, thousands % 1000);
+  } else {
+    std::snprintf(buf, sizeof buf, "£%lld,000", thousands);
+  }
+  return thousands == 0 ? std::string("£0") : std::string(buf);
+}
+
+// The seed's figures for the 9-10 December 2019 outage (DOMAIN.md, "Why this exists"): the
+// share of each main party's ads that vanished and their worth; £1.3m in all, "just under half"
+// of all political ad spending in the campaign.
+struct SeedParty {
+  const char* entity;  // configured entity name
+  const char* label;
+  int percent;
+  long long pounds;
+};
+constexpr SeedParty kSeedParties[] = {{"Conservative", "Con", 20, 121000},
+                                      {"Labour", "Lab", 43, 243000},
+                                      {"Liberal Democrats", "LD", 60, 366000}};
+
 // A registry outage as the demo saw it: over 5% of known ads missing (the AdRegistryAdsMissing
 // threshold), from the first crawl that showed it to the first that did not. Kept after it ends
-// so that a fast replay still shows it.
+// so that a fast replay still shows it. At its peak: the seed's parties' missing and known ads
+// and missing spend (mid estimate), all missing spend and all campaign-to-date spend (mid).
 struct OutageEpisode {
   EpochSeconds from = 0, to = 0;  // crawl_end times; to = 0 while it lasts
   long long peak_missing = 0, peak_known = 0;
   Pence peak_report_gap = 0;  // the most the registry's own reports exceeded what it showed
+  long long party_missing[3] = {0, 0, 0}, party_known[3] = {0, 0, 0};
+  Pence party_missing_mid[3] = {0, 0, 0};
+  Pence missing_mid = 0, to_date_mid = 0;
 };
 
 // How much more the registry's own reports hold than the ads it shows (all parties).
@@ -73,7 +103,7 @@ Pence ReportGap(const Figures& f, const std::string& registry) {
 }
 using OutageLog = std::map<std::string, std::vector<OutageEpisode>>;
 
-void TrackOutages(const Figures& f, OutageLog& log) {
+void TrackOutages(const Figures& f, const std::vector<std::string>& entity_names, OutageLog& log) {
   for (const RegistryFigures& r : f.registries) {
     long long known = 0, missing = 0;
     for (std::size_t e = 0; e < f.entities; ++e) {
@@ -89,6 +119,19 @@ void TrackOutages(const Figures& f, OutageLog& log) {
       if (missing * now.peak_known >= now.peak_missing * known) {
         now.peak_missing = missing;
         now.peak_known = known;
+        now.missing_mid = 0;
+        now.to_date_mid = 0;
+        for (std::size_t e = 0; e < f.entities; ++e) {
+          now.missing_mid += r.missing_spend[e].v[2];
+          now.to_date_mid += f.campaign_to_date[e].v[2];
+          for (std::size_t p = 0; p < std::size(kSeedParties); ++p) {
+            if (e < entity_names.size() && entity_names[e] == kSeedParties[p].entity) {
+              now.party_missing[p] = r.missing[e];
+              now.party_known[p] = r.known[e];
+              now.party_missing_mid[p] = r.missing_spend[e].v[2];
+            }
+          }
+        }
       }
       now.peak_report_gap = std::max(now.peak_report_gap, ReportGap(f, r.registry));
     } else if (open) {
@@ -168,6 +211,23 @@ void PrintSummary(std::ostream& out, const Figures& f, const OutageLog& outages,
                                          " more than it showed"
                                    : std::string()) +
            "\n";
+      // The seed's figures beside the simulated ones (spend: mid estimates, whole campaign).
+      std::string seed = "  seed:      ", simulated = "  simulated: ";
+      for (std::size_t p = 0; p < std::size(kSeedParties); ++p) {
+        const SeedParty& sp = kSeedParties[p];
+        const std::string sep = p == 0 ? "" : " · ";
+        seed += sep + sp.label + " " + std::to_string(sp.percent) + "% " +
+                Thousands(sp.pounds * kPencePerPound);
+        const long long pct =
+            ep.party_known[p] > 0 ? ep.party_missing[p] * 100 / ep.party_known[p] : 0;
+        simulated +=
+            sep + sp.label + " " + std::to_string(pct) + "% " + Thousands(ep.party_missing_mid[p]);
+      }
+      seed += " · £1.3m missing, just under half of spend\n";
+      simulated += " · " + Money(ep.missing_mid) + " missing of " + Money(ep.to_date_mid) + " (" +
+                   std::to_string(ep.to_date_mid > 0 ? ep.missing_mid * 100 / ep.to_date_mid : 0) +
+                   "%)\n";
+      s += seed + simulated;
     }
   }
   if (!f.registries.empty()) {
@@ -231,7 +291,7 @@ int DemoCommand(const DemoOptions& options, const std::atomic<bool>& stop, std::
   while (!stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     const Figures snapshot = monitor->pipeline().Snapshot();
-    TrackOutages(snapshot, outages);
+    TrackOutages(snapshot, monitor->pipeline().collector()->entity_names(), outages);
     const auto now = SteadyClock::now();
     const double elapsed = std::chrono::duration<double>(now - start).count();
     const bool finished = options.duration_seconds > 0 && elapsed >= options.duration_seconds;

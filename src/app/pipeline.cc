@@ -135,7 +135,9 @@ std::string Pipeline::StateFingerprintText(const Config& c) {
                           FingerprintText::List(e.bylines) + FingerprintText::List(e.page_names) +
                           FingerprintText::List(e.candidates) +
                           FingerprintText::List(e.google_advertiser_ids) +
-                          FingerprintText::List(e.google_advertiser_names));
+                          FingerprintText::List(e.google_advertiser_names) +
+                          FingerprintText::List(e.not_names) +
+                          FingerprintText::List(e.not_google_advertiser_ids));
   }
   for (const ThemeConfig& th : c.themes) {
     char threshold[40];

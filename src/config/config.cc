@@ -608,7 +608,7 @@ void ParseEntities(Parser& p, const YAML::Node& node, std::vector<EntityConfig>&
           } else if (key == "match") {
             p.ForEach(v, kpath,
                       {"page_ids", "bylines", "page_names", "candidates", "google_advertiser_ids",
-                       "google_advertiser_names"},
+                       "google_advertiser_names", "not_names", "not_google_advertiser_ids"},
                       [&](const std::string& mkey, const YAML::Node& mv, const std::string& mpath) {
                         std::vector<std::string> list = p.StringList(mv, mpath);
                         if (mkey == "page_ids") {
@@ -623,6 +623,10 @@ void ParseEntities(Parser& p, const YAML::Node& node, std::vector<EntityConfig>&
                         } else if (mkey == "google_advertiser_ids") {
                           check_ids(mv, mpath, list, google_id_owner);
                           entity.google_advertiser_ids = std::move(list);
+                        } else if (mkey == "not_names") {
+                          entity.not_names = std::move(list);
+                        } else if (mkey == "not_google_advertiser_ids") {
+                          entity.not_google_advertiser_ids = std::move(list);
                         } else {
                           entity.google_advertiser_names = std::move(list);
                         }

@@ -36,6 +36,11 @@ struct EntityConfig {
   std::vector<std::string> candidates;  // candidates' names: patterns like page_names
   std::vector<std::string> google_advertiser_ids;    // exact
   std::vector<std::string> google_advertiser_names;  // normalised, exact
+  /// Exclusions: a text matching one of these patterns (page_names syntax) is never attributed
+  /// to this entity by its patterns ("Green Party of Ireland" is not the Green Party); a Google
+  /// row with one of these advertiser ids never by any rule (a foreign party of the same name).
+  std::vector<std::string> not_names;
+  std::vector<std::string> not_google_advertiser_ids;
 };
 
 /// One theme rule: a phrase (words matched whole, after both it and the ad text are

@@ -85,8 +85,12 @@ struct Attributor::Impl {
   ExactMap google_ids;
   ExactMap google_names;
   std::vector<Pattern> patterns;  // in configuration order
+  // Per entity (by index): its `not_names` patterns and `not_google_advertiser_ids`.
+  std::vector<std::vector<Pattern>> not_names;
+  std::vector<std::vector<std::string>> not_google_ids;
 
-  void AddPatterns(const std::vector<std::string>& list, RuleKind kind, EntityId id) {
+  static void AddPatterns(std::vector<Pattern>& out, const std::vector<std::string>& list,
+                          RuleKind kind, EntityId id) {
     for (const std::string& v : list) {
       std::string n = NormalizeName(v);
       if (n.empty()) continue;
@@ -95,13 +99,32 @@ struct Attributor::Impl {
       const bool at_start = first != std::string::npos && v[first] == '^';
       const bool at_end = last != std::string::npos && v[last] == '$';
       std::string text = (at_start ? "^" : "") + n + (at_end ? "$" : "");
-      patterns.push_back(Pattern{" " + n + " ", std::move(text),
-                                 at_start || kind == RuleKind::kCandidates, at_end, kind, id});
+      out.push_back(Pattern{" " + n + " ", std::move(text),
+                            at_start || kind == RuleKind::kCandidates, at_end, kind, id});
     }
   }
 
-  // The longest pattern found in `normalised` (then the first configured), or nullptr.
-  const Pattern* Best(std::string_view normalised, std::string& padded) const {
+  // Whether one of the entity's `not_names` matches `padded` (" text ").
+  bool NameExcluded(EntityId id, std::string_view padded) const {
+    for (const Pattern& p : not_names[Index(id)]) {
+      if (Matches(p, padded)) return true;
+    }
+    return false;
+  }
+
+  // Whether a Google row with this advertiser id may not be attributed to the entity.
+  bool IdExcluded(EntityId id, std::string_view google_id) const {
+    if (google_id.empty()) return false;
+    for (const std::string& v : not_google_ids[Index(id)]) {
+      if (v == google_id) return true;
+    }
+    return false;
+  }
+
+  // The longest pattern found in `normalised` (then the first configured) whose entity neither
+  // excludes the text nor (Google rows) the advertiser id `google_id`, or nullptr.
+  const Pattern* Best(std::string_view normalised, std::string& padded,
+                      std::string_view google_id = {}) const {
     padded.clear();  // (not assign(" "): GCC 12 -O2 reports a false -Wrestrict on it)
     padded += ' ';
     padded.append(normalised);
@@ -109,7 +132,10 @@ struct Attributor::Impl {
     const Pattern* best = nullptr;
     for (const Pattern& p : patterns) {
       if (best != nullptr && p.padded.size() <= best->padded.size()) continue;
-      if (Matches(p, padded)) best = &p;
+      if (Matches(p, padded) && !NameExcluded(p.entity, padded) &&
+          !IdExcluded(p.entity, google_id)) {
+        best = &p;
+      }
     }
     return best;
   }
@@ -124,8 +150,10 @@ Attributor::Attributor(const std::vector<EntityConfig>& entities) {
     for (const auto& v : e.google_advertiser_ids) Claim(impl->google_ids, v, id);
     for (const auto& v : e.bylines) Claim(impl->bylines, NormalizeName(v), id);
     for (const auto& v : e.google_advertiser_names) Claim(impl->google_names, NormalizeName(v), id);
-    impl->AddPatterns(e.page_names, RuleKind::kPageNames, id);
-    impl->AddPatterns(e.candidates, RuleKind::kCandidates, id);
+    Impl::AddPatterns(impl->patterns, e.page_names, RuleKind::kPageNames, id);
+    Impl::AddPatterns(impl->patterns, e.candidates, RuleKind::kCandidates, id);
+    Impl::AddPatterns(impl->not_names.emplace_back(), e.not_names, RuleKind::kPageNames, id);
+    impl->not_google_ids.push_back(e.not_google_advertiser_ids);
   }
   impl_ = std::move(impl);
 }
@@ -143,21 +171,23 @@ Attribution Attributor::Explain(std::string_view registry, const AdContent& ad) 
     return Attribution{p->entity, p->kind, field, p->text};
   };
 
+  std::string padded;
   if (registry == "google") {
-    if (Attribution a =
-            exact(impl.google_ids, ad.page_id, RuleKind::kGoogleAdvertiserIds, AdField::kPageId);
-        a.entity != kUnattributed) {
-      return a;
+    const std::string name = NormalizeName(ad.page_name);
+    for (Attribution a :
+         {exact(impl.google_ids, ad.page_id, RuleKind::kGoogleAdvertiserIds, AdField::kPageId),
+          exact(impl.google_names, name, RuleKind::kGoogleAdvertiserNames, AdField::kPageName)}) {
+      if (a.entity != kUnattributed && !impl.IdExcluded(a.entity, ad.page_id)) return a;
     }
-    return exact(impl.google_names, NormalizeName(ad.page_name), RuleKind::kGoogleAdvertiserNames,
-                 AdField::kPageName);
+    if (name.empty()) return {};
+    const Pattern* p = impl.Best(name, padded, ad.page_id);
+    return p == nullptr ? Attribution{} : pattern(p, AdField::kPageName);
   }
 
   if (Attribution a = exact(impl.page_ids, ad.page_id, RuleKind::kPageIds, AdField::kPageId);
       a.entity != kUnattributed) {
     return a;
   }
-  std::string padded;
   if (!ad.bylines.empty()) {
     const std::vector<std::string> texts = BylineCandidates(ad.bylines);
     for (const std::string& text : texts) {

@@ -1,5 +1,6 @@
 // Attributes an ad to one configured entity by its page id, bylines (funding entity) and page
-// name (Google: advertiser id and name), and says which rule did it. Immutable after
+// name (Google: advertiser id and name, the name through the same patterns), and says which
+// rule did it. Immutable after
 // construction: thread-safe. Attribution of an ad allocates only to normalise its texts.
 #pragma once
 
@@ -47,8 +48,11 @@ class Attributor {
 
   /// Meta ads: page_ids (exact), then bylines (exact, on every BylineCandidates text), then the
   /// page_names and candidates patterns on the byline texts, then on the page name. Google rows:
-  /// google_advertiser_ids, then google_advertiser_names. The first rule that matches wins;
-  /// among patterns matching the same text, the longest, then the first configured.
+  /// google_advertiser_ids, then google_advertiser_names, then the same patterns on the
+  /// advertiser name. The first rule that matches wins; among patterns matching the same text,
+  /// the longest, then the first configured. A pattern never gives a text to an entity whose
+  /// `not_names` match that text; a Google row never goes to an entity that lists its advertiser
+  /// id under `not_google_advertiser_ids`.
   Attribution Explain(std::string_view registry, const AdContent& ad) const;
   EntityId Attribute(std::string_view registry, const AdContent& ad) const {
     return Explain(registry, ad).entity;

@@ -77,11 +77,14 @@ std::uint64_t Permute47(std::uint64_t x) {
 // The cast: who advertised and what they said. Page names and bylines follow the Ad Library
 // (see /work/shared/data); page ids other than the Conservatives' and Labour's are synthetic.
 
+enum class RegionProfile : std::uint8_t { kSponsor, kUk, kEngland, kScotland, kWales };
+
 struct Page {
   const char* id;
   const char* name;
   const char* bylines;  // nullptr: ran without a disclaimer (no `bylines` field)
   int weight;
+  RegionProfile region = RegionProfile::kSponsor;  // a local page: its nation, not its sponsor's
 };
 
 struct Creative {
@@ -89,14 +92,15 @@ struct Creative {
   const char* title;
 };
 
-enum class RegionProfile : std::uint8_t { kUk, kScotland, kWales };
-
 struct Sponsor {
   std::vector<Page> pages;
   std::vector<Creative> creatives;
   int weight;          // share of ads, relative
   int outage_percent;  // share of its ads hidden from listing on 9-10 December
-  int spend_percent;   // scale of its ads' budgets
+  // Scale of its ads' budgets, calibrated so that the demo (2000 ads, seed 2019) shows the
+  // seed's magnitudes at the outage: Conservative ~£121,000 missing, Labour ~£243,000, Liberal
+  // Democrats ~£366,000, ~£1.3m in all, just under half of all spend to date (DOMAIN.md).
+  int spend_permille;
   RegionProfile region;
 };
 
@@ -125,7 +129,7 @@ const std::vector<Sponsor>& Sponsors() {
          "Back Boris"}},
        22,
        20,
-       160,
+       152,
        RegionProfile::kUk},
       // Labour: mostly NHS.
       {{{"25749647410", "Labour Party", "The Labour Party", 8},
@@ -147,14 +151,15 @@ const std::vector<Sponsor>& Sponsors() {
          "Register to vote"}},
        16,
        43,
-       110,
+       645,
        RegionProfile::kUk},
       // Liberal Democrats: Stop Brexit, then tactical voting.
       {{{"9751477224", "Liberal Democrats", "the Liberal Democrats", 6},
         {"108225875870", "Jo Swinson", "the Liberal Democrats", 2},
-        {"176539235741", "Guildford Liberal Democrats", "Guildford Liberal Democrats", 1},
+        {"176539235741", "Guildford Liberal Democrats", "Guildford Liberal Democrats", 1,
+         RegionProfile::kEngland},
         {"1394761917513", "Winchester Liberal Democrats", "Winchester District Liberal Democrats",
-         1},
+         1, RegionProfile::kEngland},
         {"9751477224", "Liberal Democrats", nullptr, 1}},
        {{"Stop Brexit. Vote Liberal Democrat on 12 December.", "Stop Brexit"},
         {"Every vote for the Liberal Democrats is a vote to stop Brexit and build a brighter "
@@ -174,7 +179,7 @@ const std::vector<Sponsor>& Sponsors() {
         {"Our plan for a greener, fairer Britain.", "A brighter future"}},
        20,
        60,
-       120,
+       107,
        RegionProfile::kUk},
       // SNP.
       {{{"80586488612", "SNP", "Scottish National Party", 1}},
@@ -184,7 +189,7 @@ const std::vector<Sponsor>& Sponsors() {
         {"Stop Boris Johnson. Vote SNP.", "Stop Boris"}},
        4,
        40,
-       60,
+       115,
        RegionProfile::kScotland},
       // Green.
       {{{"47217143218", "Green Party of England and Wales", "The Green Party of England and Wales",
@@ -193,7 +198,7 @@ const std::vector<Sponsor>& Sponsors() {
         {"Vote Green to remain in the EU and stop Brexit.", "Remain, reform, revolt"}},
        4,
        40,
-       40,
+       67,
        RegionProfile::kUk},
       // Brexit Party.
       {{{"232630577547224", "The Brexit Party", "The Brexit Party", 1}},
@@ -203,7 +208,7 @@ const std::vector<Sponsor>& Sponsors() {
         {"Leave means leave. Get a proper Brexit.", "Leave means leave"}},
        5,
        40,
-       70,
+       133,
        RegionProfile::kUk},
       // Plaid Cymru.
       {{{"98342158373", "Plaid Cymru", "Plaid Cymru", 1}},
@@ -211,7 +216,7 @@ const std::vector<Sponsor>& Sponsors() {
         {"Invest in the Welsh NHS and our communities. Vote Plaid Cymru.", "Fight for Wales"}},
        2,
        40,
-       30,
+       57,
        RegionProfile::kWales},
       // People's Vote.
       {{{"1587434688210416", "People's Vote UK", "People's Vote", 3},
@@ -223,7 +228,7 @@ const std::vector<Sponsor>& Sponsors() {
         {"Brexit isn't done. Demand a final say.", "Final say on Brexit"}},
        6,
        45,
-       130,
+       237,
        RegionProfile::kUk},
       // Best for Britain.
       {{{"1741405232772553", "Best For Britain", "Best for Britain", 3},
@@ -236,7 +241,7 @@ const std::vector<Sponsor>& Sponsors() {
         {"Just 40,000 tactical votes could deny Boris Johnson a majority.", "40,000 votes"}},
        7,
        45,
-       140,
+       266,
        RegionProfile::kUk},
       // Britain's Future.
       {{{"2135006306776024", "Britain's Future", "Britain's Future", 3},
@@ -246,7 +251,7 @@ const std::vector<Sponsor>& Sponsors() {
         {"Parliament has betrayed Brexit. Email your MP today.", "Brexit betrayal"}},
        4,
        45,
-       120,
+       228,
        RegionProfile::kUk},
       // 38 Degrees.
       {{{"143023665728776", "38 Degrees", "38 Degrees", 1}},
@@ -257,7 +262,7 @@ const std::vector<Sponsor>& Sponsors() {
          "Register to vote"}},
        3,
        45,
-       60,
+       114,
        RegionProfile::kUk},
       // Unite the union.
       {{{"111446528901744", "Unite the union", "Unite the union", 1}},
@@ -265,7 +270,7 @@ const std::vector<Sponsor>& Sponsors() {
         {"Workers deserve a pay rise. Vote for real change on 12 December.", "Real change"}},
        2,
        45,
-       50,
+       95,
        RegionProfile::kUk},
       // Momentum.
       {{{"1516036431957245", "Momentum", "Momentum", 1}},
@@ -274,7 +279,7 @@ const std::vector<Sponsor>& Sponsors() {
         {"Our NHS is not for sale. Help Labour win.", "Save the NHS"}},
        2,
        45,
-       40,
+       67,
        RegionProfile::kUk},
       // Unknown advertisers without a disclaimer.
       {{{"104893264368920", "Stop the Coalition of Chaos", nullptr, 2},
@@ -286,7 +291,7 @@ const std::vector<Sponsor>& Sponsors() {
         {"Local schools need more teachers, not more promises.", "Our schools"}},
        3,
        40,
-       50,
+       95,
        RegionProfile::kUk},
   };
   return kSponsors;
@@ -365,8 +370,9 @@ std::string Fraction(int hundredths) {
 }
 
 constexpr EpochSeconds kDay = 86400;
-constexpr EpochSeconds kListingSeconds = 2700;  // listing takes 45 minutes
-constexpr EpochSeconds kByIdSeconds = 600;      // then 10 minutes of fetches by id
+constexpr std::int64_t kHiddenSpendPercent = 130;  // budgets of the ads the outage hides
+constexpr EpochSeconds kListingSeconds = 2700;     // listing takes 45 minutes
+constexpr EpochSeconds kByIdSeconds = 600;         // then 10 minutes of fetches by id
 constexpr EpochSeconds kCrawlEndOffset = kListingSeconds + kByIdSeconds + 60;
 constexpr std::uint64_t kSaltDuplicate = 0xD0B1E;
 constexpr std::uint64_t kDuplicatePerMille = 3;
@@ -384,7 +390,12 @@ struct Uk2019Simulator::Ad {
   std::uint8_t page = 0;
   std::uint8_t creative = 0;
   std::uint8_t creative2 = 0xFF;  // second card, 0xFF: none
-  std::uint8_t region_jitter = 0;
+  // delivery_by_region in hundredths (England, Scotland, Wales, Northern Ireland), summing to
+  // 100; no region data at all when `has_regions` is false. `drift`: the England share moves
+  // by up to one point between sightings (taken from or given to the largest other nation).
+  std::uint8_t regions[4] = {0, 0, 0, 0};
+  bool has_regions = true;
+  bool drift = false;
   bool instagram = false;
   bool hidden_in_outage = false;
   bool created_day_before = false;
@@ -395,6 +406,53 @@ struct Uk2019Simulator::Ad {
     return total_pounds * elapsed / duration;
   }
 };
+
+namespace {
+
+// Where an ad was delivered, in the shape of Meta's delivery_by_region: UK-wide campaigns
+// mostly in England (70-92%) with varied Scotland/Wales/Northern Ireland shares; Scottish and
+// Welsh parties almost only in their nation; local pages in England only; 8% of ads without
+// region data. A separate random stream, so the other draws of the plan are unchanged.
+void PlanRegions(const Sponsor& sponsor, const Page& page, std::uint64_t stream,
+                 Uk2019Simulator::Ad& ad) {
+  Rng rng(stream);
+  const RegionProfile profile =
+      page.region == RegionProfile::kSponsor ? sponsor.region : page.region;
+  ad.has_regions = rng.Below(100) >= 8;
+  ad.drift = rng.Below(100) < 15;
+  auto& r = ad.regions;  // England, Scotland, Wales, Northern Ireland
+  switch (profile) {
+    case RegionProfile::kScotland: {
+      const auto scotland = static_cast<std::uint8_t>(94 + rng.Below(7));  // 94..100
+      r[1] = scotland;
+      r[0] = static_cast<std::uint8_t>(100 - scotland);
+      break;
+    }
+    case RegionProfile::kWales: {
+      const auto wales = static_cast<std::uint8_t>(90 + rng.Below(11));  // 90..100
+      r[2] = wales;
+      r[0] = static_cast<std::uint8_t>(100 - wales);
+      break;
+    }
+    case RegionProfile::kEngland:
+      r[0] = 100;
+      break;
+    case RegionProfile::kSponsor:
+    case RegionProfile::kUk: {
+      const auto england = static_cast<int>(70 + rng.Below(23));  // 70..92
+      const int rest = 100 - england;
+      const int scotland = rest * static_cast<int>(40 + rng.Below(31)) / 100;
+      const int wales = (rest - scotland) * static_cast<int>(40 + rng.Below(41)) / 100;
+      r[0] = static_cast<std::uint8_t>(england);
+      r[1] = static_cast<std::uint8_t>(scotland);
+      r[2] = static_cast<std::uint8_t>(wales);
+      r[3] = static_cast<std::uint8_t>(rest - scotland - wales);
+      break;
+    }
+  }
+}
+
+}  // namespace
 
 bool IsKnownScenario(std::string_view scenario) { return scenario == "uk2019"; }
 
@@ -477,19 +535,29 @@ Uk2019Simulator::Uk2019Simulator(const SimOptions& options) : seed_(options.seed
     } else {
       pounds = 100000 + static_cast<std::int64_t>(rng.Below(100000));
     }
-    ad.total_pounds = std::max<std::int64_t>(1, pounds * sponsor.spend_percent / 100);
+    ad.total_pounds = std::max<std::int64_t>(1, pounds * sponsor.spend_permille / 1000);
     ad.impressions_per_pound = 80 + static_cast<std::int64_t>(rng.Below(220));
-    ad.region_jitter = static_cast<std::uint8_t>(rng.Below(7));
     ad.instagram = rng.Below(3) != 0;
     ad.created_day_before = rng.Below(4) == 0;
     ad.hidden_in_outage = rng.Below(100) < static_cast<std::uint64_t>(sponsor.outage_percent);
+    // The ads that vanished were the bigger ones: ~40% of ads, just under half of the spend.
+    if (ad.hidden_in_outage) ad.total_pounds = ad.total_pounds * kHiddenSpendPercent / 100;
     if (rng.Below(1000) < 10) {
       const EpochSeconds earliest = ad.start + 12 * 3600;
       const EpochSeconds latest = ad.stop + 2 * kDay;
       ad.removed_at = earliest + static_cast<EpochSeconds>(rng.Below(static_cast<std::uint64_t>(
                                      std::max<EpochSeconds>(1, latest - earliest))));
     }
+    if (i % 997 == 0) {
+      // A few big national ads reach the open-ended top bucket (£100,000 and more) by polling
+      // day; they stay listed throughout, so the outage figures keep the seed's magnitudes.
+      ad.total_pounds = 100000 + static_cast<std::int64_t>(rng.Below(20000));
+      ad.hidden_in_outage = false;
+      ad.removed_at = 0;
+    }
     ad.id = 100'000'000'000'000ULL + Permute47(static_cast<std::uint64_t>(i) + id_offset);
+    PlanRegions(sponsor, sponsor.pages[ad.page],
+                Hash(seed_, static_cast<std::uint64_t>(i), 0, 0x4E6), ad);
   }
 
   order_.resize(ads_.size());
@@ -675,37 +743,37 @@ void Uk2019Simulator::EmitListing(const Ad& ad, std::uint32_t /*index*/, EpochSe
   AppendBucket(kSpendBuckets, spent, out);
   out->append(",\"impressions\":");
   AppendBucket(kImpressionBuckets, spent * ad.impressions_per_pound, out);
-  out->append(",\"delivery_by_region\":[");
-  struct Share {
-    const char* region;
-    int hundredths;
-  };
-  std::vector<Share> shares;
-  switch (sponsor.region) {
-    case RegionProfile::kScotland:
-      shares = {{"Scotland", 100}};
-      break;
-    case RegionProfile::kWales:
-      shares = {{"Wales", 100}};
-      break;
-    case RegionProfile::kUk: {
-      const int j = ad.region_jitter;
-      shares = {{"England", 82 + j},
-                {"Scotland", 9 - j / 2},
-                {"Wales", 6 - (j - j / 2)},
-                {"Northern Ireland", 3}};
-      break;
+  if (ad.has_regions) {
+    static constexpr const char* kNations[4] = {"England", "Scotland", "Wales", "Northern Ireland"};
+    int shares[4] = {ad.regions[0], ad.regions[1], ad.regions[2], ad.regions[3]};
+    if (ad.drift) {  // -1, 0 or +1 point for England this crawl, against the largest other
+      std::size_t other = 1;
+      for (std::size_t n = 2; n < 4; ++n) {
+        if (shares[n] > shares[other]) other = n;
+      }
+      const int step =
+          static_cast<int>(Hash(seed_, ad.id, static_cast<std::uint64_t>(crawl_), 0xD81F7) % 3) - 1;
+      if (shares[other] > 0 && shares[0] + step >= 0 && shares[0] + step <= 100 &&
+          shares[other] - step >= 0) {
+        shares[0] += step;
+        shares[other] -= step;
+      }
     }
+    out->append(",\"delivery_by_region\":[");
+    bool first_share = true;
+    for (std::size_t n = 0; n < 4; ++n) {
+      if (shares[n] == 0) continue;
+      if (!first_share) out->push_back(',');
+      first_share = false;
+      out->push_back('{');
+      AppendField("region", kNations[n], out);
+      out->push_back(',');
+      AppendField("percentage", Fraction(shares[n]), out);
+      out->push_back('}');
+    }
+    out->push_back(']');
   }
-  for (std::size_t i = 0; i < shares.size(); ++i) {
-    if (i != 0) out->push_back(',');
-    out->push_back('{');
-    AppendField("region", shares[i].region, out);
-    out->push_back(',');
-    AppendField("percentage", Fraction(shares[i].hundredths), out);
-    out->push_back('}');
-  }
-  out->append("],\"publisher_platforms\":[\"facebook\"");
+  out->append(",\"publisher_platforms\":[\"facebook\"");
   if (ad.instagram) out->append(",\"instagram\"");
   out->append("]}}");
 }

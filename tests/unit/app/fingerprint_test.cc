@@ -48,6 +48,8 @@ const std::vector<Change>& Relevant() {
       {"entities", [](Config& c) { c.entities[0].candidates.push_back("x"); }},
       {"entities", [](Config& c) { c.entities[0].google_advertiser_ids.push_back("AR1"); }},
       {"entities", [](Config& c) { c.entities[0].google_advertiser_names.push_back("x"); }},
+      {"entities", [](Config& c) { c.entities[0].not_names.push_back("x"); }},
+      {"entities", [](Config& c) { c.entities[0].not_google_advertiser_ids.push_back("AR1"); }},
       {"entities", [](Config& c) { std::swap(c.entities[0], c.entities[1]); }},
       {"themes", [](Config& c) { c.themes[0].name += "x"; }},
       {"themes", [](Config& c) { c.themes[0].threshold += 0.5; }},

@@ -138,6 +138,8 @@ entities:
       candidates: [Jo Bloggs, Ann Other]
       google_advertiser_ids: [AR123]
       google_advertiser_names: [Labour Party]
+      not_names: [new zealand, ^australian]
+      not_google_advertiser_ids: [AR999]
   - name: Someone
     type: candidate
 themes:
@@ -183,6 +185,8 @@ limits: {max_message_bytes: 4096, max_depth: 8, future_tolerance: 90m}
   EXPECT_THAT(c.entities[0].candidates, ElementsAre("Jo Bloggs", "Ann Other"));
   EXPECT_THAT(c.entities[0].google_advertiser_ids, ElementsAre("AR123"));
   EXPECT_THAT(c.entities[0].google_advertiser_names, ElementsAre("Labour Party"));
+  EXPECT_THAT(c.entities[0].not_names, ElementsAre("new zealand", "^australian"));
+  EXPECT_THAT(c.entities[0].not_google_advertiser_ids, ElementsAre("AR999"));
   EXPECT_EQ(c.entities[1].type, EntityType::kCandidate);
   EXPECT_FALSE(c.entities[1].spending_limit);
   ASSERT_THAT(c.themes, SizeIs(1));
@@ -194,14 +198,14 @@ limits: {max_message_bytes: 4096, max_depth: 8, future_tolerance: 90m}
     return x.text + (x.pattern ? " (pattern) " : " ") + std::to_string(x.weight) + " " + x.key +
            " @" + std::to_string(x.line);
   };
-  EXPECT_EQ(rule(nhs.rules[0]), "nhs 1.000000 themes[0].phrases[0] @32");
-  EXPECT_EQ(rule(nhs.rules[1]), "nurses 0.500000 themes[0].phrases[1] @32");
+  EXPECT_EQ(rule(nhs.rules[0]), "nhs 1.000000 themes[0].phrases[0] @34");
+  EXPECT_EQ(rule(nhs.rules[1]), "nurses 0.500000 themes[0].phrases[1] @34");
   EXPECT_EQ(rule(nhs.rules[2]),
-            "waiting (times|lists) (pattern) 1.000000 themes[0].patterns[0] @33");
-  EXPECT_EQ(rule(nhs.rules[3]), "a ?(&|and) ?e (pattern) 2.000000 themes[0].patterns[1] @33");
+            "waiting (times|lists) (pattern) 1.000000 themes[0].patterns[0] @35");
+  EXPECT_EQ(rule(nhs.rules[3]), "a ?(&|and) ?e (pattern) 2.000000 themes[0].patterns[1] @35");
   ASSERT_THAT(nhs.exclusions, SizeIs(2));
-  EXPECT_EQ(rule(nhs.exclusions[0]), "nhs discount 1.000000 themes[0].exclusions[0] @34");
-  EXPECT_EQ(rule(nhs.exclusions[1]), "code nhs (pattern) 1.000000 themes[0].exclusions[1] @34");
+  EXPECT_EQ(rule(nhs.exclusions[0]), "nhs discount 1.000000 themes[0].exclusions[0] @36");
+  EXPECT_EQ(rule(nhs.exclusions[1]), "code nhs (pattern) 1.000000 themes[0].exclusions[1] @36");
   EXPECT_EQ(c.currency.conversion.at("EUR").numerator, 86);
   EXPECT_EQ(c.currency.conversion.at("EUR").denominator, 100);
   EXPECT_EQ(c.currency.conversion.at("USD").numerator, 125);

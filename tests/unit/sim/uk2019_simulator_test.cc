@@ -62,6 +62,8 @@ struct Line {
   bool has_upper = false;
   std::int64_t lower = -1, upper = -1, ads_listed = -1;
   bool has_stop = false;
+  bool has_regions = false;
+  std::map<std::string, int> regions;  // region -> hundredths
 };
 
 class Uk2019Stream : public ::testing::Test {
@@ -122,7 +124,21 @@ class Uk2019Stream : public ::testing::Test {
           EXPECT_TRUE(ad["ad_creative_bodies"].IsArray());
           EXPECT_GE(ad["ad_creative_bodies"].Size(), 1u);
           EXPECT_TRUE(ad["ad_creative_link_titles"].IsArray());
-          EXPECT_TRUE(ad["delivery_by_region"].IsArray());
+          // delivery_by_region, when present: Meta's shape, fractions of 1 as strings.
+          l.has_regions = Has(ad, "delivery_by_region");
+          if (l.has_regions) {
+            EXPECT_TRUE(ad["delivery_by_region"].IsArray());
+            for (const auto& share : ad["delivery_by_region"].GetArray()) {
+              EXPECT_TRUE(share["percentage"].IsString()) << text;
+              const std::string pct = Str(share, "percentage");
+              const int hundredths = pct == "1" ? 100
+                                                : (pct.size() == 4 && pct.rfind("0.", 0) == 0
+                                                       ? std::stoi(pct.substr(2))
+                                                       : -1);
+              EXPECT_GT(hundredths, 0) << text;
+              l.regions[Str(share, "region")] += hundredths;
+            }
+          }
           EXPECT_TRUE(ad["publisher_platforms"].IsArray());
           EXPECT_TRUE(ad["impressions"].IsObject());
           // Numbers are strings, as the Ad Library sends them.
@@ -395,6 +411,54 @@ TEST_F(Uk2019Stream, CastIncludesPartiesCampaignersAndUnattributedAds) {
     EXPECT_EQ(names.count(name), 1u) << name;
   }
   EXPECT_GT(no_disclaimer, 0);
+}
+
+TEST_F(Uk2019Stream, RegionSharesVaryByNationAndSomeAdsHaveNone) {
+  int present = 0, without = 0;
+  std::set<int> england_shares_conservative;
+  std::map<std::string, std::set<std::map<std::string, int>>> shares_by_ad;
+  for (const auto& l : *parsed_) {
+    if (l.status != "present") continue;
+    ++present;
+    if (!l.has_regions) {
+      ++without;
+      continue;
+    }
+    int sum = 0;
+    for (const auto& [region, hundredths] : l.regions) {
+      EXPECT_TRUE(region == "England" || region == "Scotland" || region == "Wales" ||
+                  region == "Northern Ireland")
+          << region;
+      sum += hundredths;
+    }
+    EXPECT_EQ(sum, 100) << l.ad_id;
+    shares_by_ad[l.ad_id].insert(l.regions);
+    const auto share = [&](const char* region) {
+      const auto it = l.regions.find(region);
+      return it == l.regions.end() ? 0 : it->second;
+    };
+    if (l.page_name == "SNP") {
+      EXPECT_GE(share("Scotland"), 93) << l.ad_id;
+    }
+    if (l.page_name == "Plaid Cymru") {
+      EXPECT_GE(share("Wales"), 89) << l.ad_id;
+    }
+    if (l.page_name == "Guildford Liberal Democrats") {
+      EXPECT_EQ(share("England"), 100);
+    }
+    if (l.page_name == "Conservatives") {
+      EXPECT_GE(share("England"), 69);
+      EXPECT_LE(share("England"), 93);
+      EXPECT_GT(share("Scotland") + share("Wales") + share("Northern Ireland"), 0);
+      england_shares_conservative.insert(share("England"));
+    }
+  }
+  EXPECT_GT(without * 100, present * 4);  // about 8% of sightings carry no region data
+  EXPECT_LT(without * 100, present * 12);
+  EXPECT_GE(england_shares_conservative.size(), 15u);  // UK-wide campaigns: varied shares
+  std::size_t changing = 0;
+  for (const auto& [ad, shares] : shares_by_ad) changing += shares.size() > 1;
+  EXPECT_GT(changing, 10u);  // some ads' shares move between sightings
 }
 
 TEST_F(Uk2019Stream, ThemesFollowThePartiesMessaging) {
