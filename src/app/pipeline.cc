@@ -59,6 +59,9 @@ std::string Pipeline::StateFingerprint(const Config& config) {
             std::to_string(config.regulated_period->end);
   }
   text += "|g:" + std::to_string(config.grace_seconds);
+  text += "|s" + std::to_string(PartitionState::kFormatVersion) + ":" +
+          std::to_string(config.event_time.max_lead_seconds) + "/" +
+          std::to_string(config.event_time.quorum);
   text += "|c:" + config.currency.reporting;
   for (const auto& [code, rate] : config.currency.conversion) {
     text +=
@@ -79,9 +82,12 @@ Outcome Pipeline::Process(const InputRecord& record) {
       state_.RecordReject(record.partition, rejection->reason);
     } else {
       outcome = state_.Apply(record.partition, std::get<Message>(decoded), enricher_);
-      if (outcome == Outcome::kRejected) {  // the only rejection after decoding
-        decoded = Rejection{RejectReason::kTooManyAds,
-                            "partition already tracks limits.max_ads_per_partition ads"};
+      if (outcome == Outcome::kRejected) {  // rejected by the state: too_many_ads, ...
+        const RejectReason reason = state_.Partition(record.partition).last_reject();
+        decoded =
+            Rejection{reason, reason == RejectReason::kTooManyAds
+                                  ? "partition already tracks limits.max_ads_per_partition ads"
+                                  : "rejected by the event-time rules"};
         rejection = std::get_if<Rejection>(&decoded);
       }
     }

@@ -34,6 +34,8 @@ std::string_view RejectReasonName(RejectReason reason) {
       return "bad_protobuf";
     case RejectReason::kTooManyAds:
       return "too_many_ads";
+    case RejectReason::kAheadOfWatermark:
+      return "ahead_of_watermark";
   }
   return "unknown";
 }

@@ -23,8 +23,9 @@ enum class RejectReason : std::uint8_t {
   kUnknownKind,
   kBadProtobuf,
   kTooManyAds,  // a new ad beyond limits.max_ads_per_partition (not decoding: the state's cap)
+  kAheadOfWatermark,  // dated beyond max_lead while the partition already holds its maximum
 };
-inline constexpr int kRejectReasonCount = static_cast<int>(RejectReason::kTooManyAds) + 1;
+inline constexpr int kRejectReasonCount = static_cast<int>(RejectReason::kAheadOfWatermark) + 1;
 
 /// The metric label value, e.g. `malformed_json`.
 std::string_view RejectReasonName(RejectReason reason);

@@ -199,12 +199,14 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
     long long last = 0;
     bool seen = false;
     long long lo = 0, up = 0, at = 0;
+    long long top_lo = 0, win_lo = 0, win_up = 0;  // window credit (README)
     bool open = false;
     int slot = 0;
   };
   struct Inc {
     long long t0, t;
     std::array<long long, 3> d;
+    std::array<long long, 3> wd;  // what windows get
     int slot;
     std::uint64_t themes;
     bool no_disclaimer;
@@ -224,11 +226,24 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
     Inc inc{t0,
             t,
             {lo - a.lo, up - a.up, (lo + up) / 2 - (a.lo + a.up) / 2},
+            {},
             m.entity_slot,
             m.themes,
             m.no_disclaimer};
     if (inc.d[0] < 0 || inc.d[1] < 0 || inc.d[2] < 0)
       ++ex.corrections[static_cast<size_t>(m.entity_slot)];
+    // Windows: the upper credit is the highest upper seen; the lower credit climbs towards the
+    // highest lower seen by at most what the upper credit climbed in this sighting.
+    const long long top_lo = a.top_lo > lo ? a.top_lo : lo;
+    const long long win_up = a.win_up > up ? a.win_up : up;
+    long long win_lo = a.win_lo + (win_up - a.win_up);
+    if (win_lo > top_lo) win_lo = top_lo;
+    if (win_lo < a.win_lo) win_lo = a.win_lo;
+    inc.wd = {win_lo - a.win_lo, win_up - a.win_up,
+              (win_lo + win_up) / 2 - (a.win_lo + a.win_up) / 2};
+    a.top_lo = top_lo;
+    a.win_lo = win_lo;
+    a.win_up = win_up;
     incs.push_back(inc);
     a.seen = true;
     a.last = t;
@@ -250,10 +265,11 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
       ex.campaign_to_date[e][static_cast<size_t>(b)] += in_period;
       if (inc.no_disclaimer && e == entities - 1)
         ex.no_disclaimer[static_cast<size_t>(b)] += in_period;
-      if (d <= 0) continue;
+      const long long wd = inc.wd[static_cast<size_t>(b)];
+      if (wd == 0) continue;
       for (size_t w = 0; w < windows; ++w) {
-        const long long share = Cum(d, inc.t0, inc.t, watermark) -
-                                Cum(d, inc.t0, inc.t, watermark - config.windows[w].seconds);
+        const long long share = Cum(wd, inc.t0, inc.t, watermark) -
+                                Cum(wd, inc.t0, inc.t, watermark - config.windows[w].seconds);
         ex.window[e][w][static_cast<size_t>(b)] += share;
         if (inc.themes == 0) ex.theme_window[e][themes - 1][w][static_cast<size_t>(b)] += share;
         for (size_t th = 0; th + 1 < themes; ++th) {

@@ -160,6 +160,7 @@ TEST(MonitorStateTest, CorrectionLowersCampaignToDateButNeverWindows) {
 TEST(MonitorStateTest, NoDisclaimerCountsUnattributedAdsWithoutAByline) {
   StateOptions o = Options();
   o.regulated_period = Period{kT0 - kDay, kT0 + kDay};
+  o.max_lead_seconds = 7 * kDay;  // one ad's next sighting is 2 days on, with no crawl between
   MonitorState state(o);
   FakeEnricher enricher;
   auto with_bylines = [](Observation obs, std::string bylines, std::string registry = "meta") {
