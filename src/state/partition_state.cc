@@ -134,7 +134,7 @@ Outcome PartitionState::Hold(Message message, const Enricher& enricher) {
   // moves there, and what no longer leads it by more than max_lead is applied, oldest first.
   while (const auto corroborated = held_.CorroboratedTime(options_->lead_quorum)) {
     if (watermark_ != kNever && *corroborated <= watermark_) break;
-    AdvanceTo(*corroborated, *corroborated, enricher);
+    watermark_ = *corroborated;
     while (Release(watermark_ + options_->max_lead_seconds, enricher)) {
     }
   }
@@ -282,9 +282,14 @@ Outcome PartitionState::ApplyCrawlEndNow(const CrawlEnd& end, bool count) {
   for (auto& entry : ads_) {
     AdRecord& ad = entry.second;
     if (ad.registry != registry) continue;
-    if (scope != 0 && ad.scope != 0 && ad.scope != scope) continue;
     const AdRecord before = ad;
-    if (ad.scope == 0) ad.scope = scope;
+    // An ad whose sightings carried no scope takes the scope of the crawl it was seen in.
+    if (ad.scope == 0 &&
+        (ad.presence.last_listed_crawl == *crawl || ad.presence.by_id_crawl == *crawl)) {
+      ad.scope = scope;
+    }
+    // Only that scope's ads are reconciled; a crawl_end without scope, only ads without one.
+    if (ad.scope != scope) continue;
     CrawlTracker::Reconcile(*crawl, ad.presence);
     if (ad.scope != before.scope || ad.presence.presence != before.presence.presence) {
       MarkDirty(entry);
@@ -304,6 +309,7 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
   for (int o = 0; o < kOutcomeCount; ++o) f.outcomes[o] += outcomes_[o];
   for (int r = 0; r < kRejectReasonCount; ++r) f.rejects[r] += rejects_[r];
   f.ads_tracked += static_cast<std::int64_t>(ads_.size());
+  f.events_held += static_cast<std::int64_t>(held_.size());
   // Index registries of this partition into the snapshot once.
   // Create every registry entry first: Registry() may insert and move earlier entries.
   for (const std::string& name : registries_) f.Registry(name);
@@ -335,7 +341,14 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
     RegistryFigures& r = f.Registry(name);
     if (!r.last_crawl_end || status.last_crawl_end >= *r.last_crawl_end) {
       r.last_crawl_end = status.last_crawl_end;
-      r.ads_listed = status.ads_listed;
+    }
+    for (const auto& [scope, listing] : status.scopes) {
+      if (!listing.ads_listed) continue;
+      auto [it, inserted] =
+          r.ads_listed.try_emplace(scope, listing.completed_at, *listing.ads_listed);
+      if (!inserted && listing.completed_at > it->second.first) {
+        it->second = {listing.completed_at, *listing.ads_listed};
+      }
     }
   }
   if (watermark == kNever) return;

@@ -103,7 +103,8 @@ std::vector<GeneratedMessage> GenerateStream(const Config& config, const StreamO
   std::vector<GeneratedMessage> out, late_out;
   std::vector<int> bucket(plans.size(), 0);
   for (int c = 0; c < o.crawls; ++c) {
-    const long long crawl_start = o.start + c * 21600LL;
+    const long long crawl_start =
+        o.start + c * 21600LL + (o.gap_after >= 0 && c > o.gap_after ? o.gap : 0);
     char crawl_id[64];
     std::snprintf(crawl_id, sizeof crawl_id, "meta-GB-%s", Iso(crawl_start).c_str());
     std::vector<GeneratedMessage> crawl_msgs;
@@ -153,6 +154,7 @@ std::vector<GeneratedMessage> GenerateStream(const Config& config, const StreamO
     GeneratedMessage end;
     end.crawl_end = true;
     end.observed_at = crawl_start + 3600;  // completed_at
+    end.crawl = std::string("meta/GB/") + crawl_id;
     end.value = std::string("{\"kind\":\"crawl_end\",\"registry\":\"meta\",\"crawl_id\":\"") +
                 crawl_id + "\",\"scope\":\"GB\",\"started_at\":\"" + Iso(crawl_start) +
                 "\",\"completed_at\":\"" + Iso(crawl_start + 3600) +
@@ -213,9 +215,63 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
   };
   std::map<std::string, AdState> ads;
   std::vector<Inc> incs;
+  // Event time (README): which messages are applied, in which order, and the final watermark.
+  const long long lead = config.event_time.max_lead_seconds;
+  const size_t quorum = static_cast<size_t>(config.event_time.quorum);
   long long watermark = 0;
+  bool have_time = false, crawl_time = false;
+  std::vector<const GeneratedMessage*> applied, held;
+  // Applies the held messages dated at or before `limit`, oldest first; false if none.
+  auto release = [&](long long limit) {
+    std::vector<const GeneratedMessage*> keep;
+    bool any = false;
+    for (const GeneratedMessage* h : held) {
+      if (h->observed_at > limit) {
+        keep.push_back(h);
+        continue;
+      }
+      any = true;
+      if (h->crawl_end || !crawl_time) watermark = std::max(watermark, h->observed_at);
+      if (h->crawl_end) crawl_time = true;
+      applied.push_back(h);
+    }
+    held = keep;
+    return any;
+  };
   for (const GeneratedMessage& m : messages) {
-    watermark = std::max(watermark, m.observed_at);  // observed_at, or a crawl's completed_at
+    if (m.rejected) continue;
+    const long long t = m.observed_at;
+    if ((have_time && t - watermark > lead) || (m.crawl_end && !have_time)) {
+      held.push_back(&m);
+      for (;;) {  // the quorum: the quorum-th latest of the distinct witnesses' latest dates
+        std::map<std::string, long long> latest;
+        for (const GeneratedMessage* h : held) {
+          long long& v = latest[h->crawl_end ? "c" + h->crawl : "o" + h->ad];
+          v = std::max(v, h->observed_at);
+        }
+        std::vector<long long> dates;
+        for (const auto& [k, v] : latest) dates.push_back(v);
+        if (dates.size() < quorum) break;
+        std::sort(dates.rbegin(), dates.rend());
+        const long long corroborated = dates[quorum - 1];
+        if (have_time && corroborated <= watermark) break;
+        watermark = have_time ? std::max(watermark, corroborated) : corroborated;
+        have_time = true;
+        while (release(watermark + lead)) {
+        }
+      }
+      continue;
+    }
+    if (m.crawl_end || !crawl_time) {
+      release(t);
+      watermark = have_time ? std::max(watermark, t) : t;
+      have_time = true;
+      crawl_time |= m.crawl_end;
+    }
+    applied.push_back(&m);
+  }
+  for (const GeneratedMessage* mp : applied) {
+    const GeneratedMessage& m = *mp;
     if (m.crawl_end || m.ad.empty()) continue;
     AdState& a = ads[m.ad];
     if (a.seen && m.observed_at <= a.last) continue;  // duplicate or stale
