@@ -168,9 +168,11 @@ bool PartitionState::Release(EpochSeconds release, const Enricher& enricher) {
 }
 
 Outcome PartitionState::ApplyObservation(const Observation& obs, const Enricher& enricher) {
-  key_.assign(obs.registry).append(":").append(obs.ad_id);
-  const bool refused = obs.status != AdStatus::kNotFound && ads_.size() >= options_->max_ads &&
-                       ads_.find(std::string_view(key_)) == ads_.end();
+  bool refused = false;  // a new ad beyond the cap: rejected below, moves nothing
+  if (obs.status != AdStatus::kNotFound && ads_.size() >= options_->max_ads) {
+    key_.assign(obs.registry).append(":").append(obs.ad_id);
+    refused = ads_.find(std::string_view(key_)) == ads_.end();
+  }
   if (!refused && Ahead(obs.observed_at)) return Hold(obs, enricher);
   // Sightings move event time only until the first crawl_end (streams without crawls).
   if (!refused && !crawl_time_) AdvanceTo(obs.observed_at, obs.observed_at, enricher);
