@@ -131,7 +131,7 @@ Outcome PartitionState::Hold(Message message, const Enricher& enricher) {
   held_.Hold(std::move(message));
   Count(Outcome::kHeld);
   // Enough distinct ads and crawls dated ahead: the stream supports that time. Event time
-  // moves there, and what no longer leads it by more than max_lead is applied, oldest first.
+  // moves there, and what no longer leads it by more than max_lead is applied in arrival order.
   while (const auto corroborated = held_.CorroboratedTime(options_->lead_quorum)) {
     if (watermark_ != kNever && *corroborated <= watermark_) break;
     watermark_ = *corroborated;
