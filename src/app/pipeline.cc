@@ -116,7 +116,7 @@ std::string Pipeline::StateFingerprintText(const Config& c) {
   //     at export (or only for people), never stored.
   // Adding a key: one `t.Add` line (and a row in the table of tests/unit/app/fingerprint_test).
   FingerprintText t;
-  t.Add("state_format", 2);  // the byte formats in state/partition_state.cc
+  t.Add("state_format", PartitionState::kFormatVersion);  // byte formats: state/partition_state.cc
   t.Add("kafka.format", c.kafka.format == InputFormat::kProtobuf ? "protobuf" : "json");
   std::string isolation = "read_committed";  // librdkafka's default
   for (const auto& [key, value] : c.kafka.properties) {
@@ -126,6 +126,8 @@ std::string Pipeline::StateFingerprintText(const Config& c) {
   for (const WindowSpec& w : c.windows)
     t.Add("windows", FingerprintText::Str(w.name) + "=" + std::to_string(w.seconds));
   t.Add("grace", c.grace_seconds);
+  t.Add("event_time.max_lead", c.event_time.max_lead_seconds);
+  t.Add("event_time.quorum", static_cast<long long>(c.event_time.quorum));
   if (c.regulated_period) {
     t.Add("regulated_period", std::to_string(c.regulated_period->start) + "-" +
                                   std::to_string(c.regulated_period->end));
@@ -163,7 +165,7 @@ std::string Pipeline::StateFingerprint(const Config& config) {
   char hex[32];
   std::snprintf(hex, sizeof hex, "%016llx",
                 static_cast<unsigned long long>(Fnv1a(StateFingerprintText(config))));
-  return std::string("v2-") + hex;
+  return "v" + std::to_string(PartitionState::kFormatVersion) + "-" + hex;
 }
 
 Outcome Pipeline::Process(const InputRecord& record) {
@@ -179,9 +181,12 @@ Outcome Pipeline::Process(const InputRecord& record) {
       state_.RecordReject(record.partition, rejection->reason);
     } else {
       outcome = state_.Apply(record.partition, std::get<Message>(decoded), enricher_);
-      if (outcome == Outcome::kRejected) {  // the only rejection after decoding
-        decoded = Rejection{RejectReason::kTooManyAds,
-                            "partition already tracks limits.max_ads_per_partition ads"};
+      if (outcome == Outcome::kRejected) {  // rejected by the state: too_many_ads, ...
+        const RejectReason reason = state_.Partition(record.partition).last_reject();
+        decoded =
+            Rejection{reason, reason == RejectReason::kTooManyAds
+                                  ? "partition already tracks limits.max_ads_per_partition ads"
+                                  : "rejected by the event-time rules"};
         rejection = std::get_if<Rejection>(&decoded);
       }
     }

@@ -501,6 +501,23 @@ void ParseWindows(Parser& p, const YAML::Node& node, std::vector<WindowSpec>& wi
   }
 }
 
+void ParseEventTime(Parser& p, const YAML::Node& node, EventTimeConfig& event_time) {
+  p.ForEach(node, "event_time", {"max_lead", "quorum"},
+            [&](const std::string& key, const YAML::Node& v, const std::string& path) {
+              if (key == "max_lead") {
+                if (auto d = p.Duration(v, path, /*allow_zero=*/false)) {
+                  event_time.max_lead_seconds = *d;
+                }
+              } else if (auto n = p.NonNegative(v, path, 1000)) {
+                if (*n < 2) {
+                  p.Problem(v, path, "must be at least 2 (one message alone never moves time)");
+                } else {
+                  event_time.quorum = *n;
+                }
+              }
+            });
+}
+
 void ParsePeriod(Parser& p, const YAML::Node& node, std::optional<Period>& period) {
   std::optional<EpochSeconds> start;
   std::optional<EpochSeconds> end;
@@ -1100,8 +1117,8 @@ ConfigResult ParseConfig(std::string_view yaml_text, std::string_view file_name)
       // An empty file: every default applies.
     } else {
       p.ForEach(root, "",
-                {"kafka", "listen", "web_config", "state", "windows", "grace", "regulated_period",
-                 "entities", "themes", "currency", "limits"},
+                {"kafka", "listen", "web_config", "state", "windows", "grace", "event_time",
+                 "regulated_period", "entities", "themes", "currency", "limits"},
                 [&](const std::string& key, const YAML::Node& v, const std::string& path) {
                   if (key == "kafka") {
                     ParseKafka(p, v, c.kafka);
@@ -1116,6 +1133,8 @@ ConfigResult ParseConfig(std::string_view yaml_text, std::string_view file_name)
                     ParseWindows(p, v, c.windows);
                   } else if (key == "grace") {
                     if (auto d = p.Duration(v, path, /*allow_zero=*/true)) c.grace_seconds = *d;
+                  } else if (key == "event_time") {
+                    ParseEventTime(p, v, c.event_time);
                   } else if (key == "regulated_period") {
                     ParsePeriod(p, v, c.regulated_period);
                   } else if (key == "entities") {

@@ -140,6 +140,12 @@ struct WebConfig {
   std::optional<TlsServerConfig> tls;
 };
 
+/// How far one message may lead its partition's event time (README "What the figures mean").
+struct EventTimeConfig {
+  EpochSeconds max_lead_seconds = 12 * 3600;  // dated further ahead than this: held
+  std::int64_t quorum = 5;  // distinct held ads/crawls that corroborate a time beyond it
+};
+
 struct Config {
   KafkaConfig kafka;
   std::string listen = "127.0.0.1:9464";
@@ -147,6 +153,7 @@ struct Config {
   std::string state_dir;
   std::vector<WindowSpec> windows;  // default 1h, 24h, 7d
   EpochSeconds grace_seconds = 3600;
+  EventTimeConfig event_time;
   std::optional<Period> regulated_period;
   std::vector<EntityConfig> entities;
   std::vector<ThemeConfig> themes;

@@ -36,6 +36,8 @@ std::string_view RejectReasonName(RejectReason reason) {
       return "too_many_ads";
     case RejectReason::kKeyMismatch:
       return "key_mismatch";
+    case RejectReason::kAheadOfWatermark:
+      return "ahead_of_watermark";
   }
   return "unknown";
 }

@@ -25,8 +25,9 @@ enum class RejectReason : std::uint8_t {
   kTooManyAds,   // a new ad beyond limits.max_ads_per_partition (not decoding: the state's cap)
   kKeyMismatch,  // the Kafka key is not the body's `registry:id` (a report's
                  // `registry:advertiser_id`; a crawl_end: not unkeyed)
+  kAheadOfWatermark,  // dated beyond max_lead while the partition already holds its maximum
 };
-inline constexpr int kRejectReasonCount = static_cast<int>(RejectReason::kKeyMismatch) + 1;
+inline constexpr int kRejectReasonCount = static_cast<int>(RejectReason::kAheadOfWatermark) + 1;
 
 /// The metric label value, e.g. `malformed_json`.
 std::string_view RejectReasonName(RejectReason reason);

@@ -54,7 +54,7 @@ std::optional<EpochSeconds> ParseTimestamp(std::string_view s) {
   }
   int hh = 0, mm = 0, ss = 0;
   if (!Digits(s, 11, 2, &hh) || s[13] != ':' || !Digits(s, 14, 2, &mm) || s[16] != ':' ||
-      !Digits(s, 17, 2, &ss) || hh > 23 || mm > 59 || ss > 60) {
+      !Digits(s, 17, 2, &ss) || hh > 23 || mm > 59 || ss > 59) {  // no leap seconds
     return std::nullopt;
   }
   size_t pos = 19;
@@ -81,7 +81,7 @@ std::optional<EpochSeconds> ParseTimestamp(std::string_view s) {
   } else {
     return std::nullopt;
   }
-  return *days * 86400 + hh * 3600 + mm * 60 + (ss == 60 ? 59 : ss) - offset;
+  return *days * 86400 + hh * 3600 + mm * 60 + ss - offset;
 }
 
 std::optional<EpochSeconds> ParseDateOrTimestamp(std::string_view s) {

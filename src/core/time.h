@@ -13,7 +13,8 @@ using EpochSeconds = std::int64_t;
 
 /// RFC 3339 date-time with a `Z` or `±hh:mm` offset; fractional seconds are truncated.
 /// Also accepts the Ad Library's older `2019-05-13T15:30:13+0000`. Rejects anything else,
-/// including out-of-range fields (month 13, 25:00, Feb 30).
+/// including out-of-range fields (month 13, 25:00, Feb 30) and leap seconds (`23:59:60`):
+/// registries stamp POSIX time, which has none, and a :60 has no epoch second of its own.
 std::optional<EpochSeconds> ParseTimestamp(std::string_view text);
 
 /// `YYYY-MM-DD` (midnight UTC) or any form ParseTimestamp accepts.

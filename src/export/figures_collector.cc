@@ -134,9 +134,10 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
                                 "Latest cumulative spend of missing ads, GBP", MetricType::Gauge);
     FamilyBuilder last_end("adwatch_registry_last_crawl_end_timestamp_seconds",
                            "Completion time of the latest crawl_end", MetricType::Gauge);
-    FamilyBuilder listed("adwatch_registry_ads_listed",
-                         "Ads listed in the latest crawl, as the crawler reported",
-                         MetricType::Gauge);
+    FamilyBuilder listed(
+        "adwatch_registry_ads_listed",
+        "Ads listed in the latest crawl of each registry scope, as the crawler reported",
+        MetricType::Gauge);
     for (const RegistryFigures& r : f.registries) {
       for (std::size_t e = 0; e < f.entities; ++e) {
         std::vector<ClientMetric::Label> l{{"party", entities_[e]}, {"registry", r.registry}};
@@ -149,7 +150,10 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
       if (r.last_crawl_end) {
         last_end.Add({{"registry", r.registry}}, static_cast<double>(*r.last_crawl_end));
       }
-      if (r.ads_listed) listed.Add({{"registry", r.registry}}, static_cast<double>(*r.ads_listed));
+      for (const auto& [scope, listing] : r.ads_listed) {
+        listed.Add({{"registry", r.registry}, {"scope", scope}},
+                   static_cast<double>(listing.second));
+      }
     }
     for (auto* b : {&known, &missing, &unlisted, &removed, &missing_spend, &last_end, &listed}) {
       out.push_back(b->Take());
@@ -214,8 +218,14 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
                         MetricType::Gauge);
   tracked.Add({}, static_cast<double>(f.ads_tracked));
   out.push_back(tracked.Take());
+  FamilyBuilder held("adwatch_events_held",
+                     "Messages held back, dated more than event_time.max_lead ahead of their "
+                     "partition's event time (README: event time)",
+                     MetricType::Gauge);
+  held.Add({}, static_cast<double>(f.events_held));
+  out.push_back(held.Take());
   FamilyBuilder watermark("adwatch_watermark_timestamp_seconds",
-                          "Latest observed_at seen (event time)", MetricType::Gauge);
+                          "Event time: the latest completed crawl (README: event time)", MetricType::Gauge);
   if (f.watermark) watermark.Add({}, static_cast<double>(*f.watermark));
   out.push_back(watermark.Take());
   return out;

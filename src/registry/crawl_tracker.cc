@@ -1,5 +1,7 @@
 #include "registry/crawl_tracker.h"
 
+#include <algorithm>
+
 namespace adwatch {
 
 std::uint32_t CrawlTracker::Intern(std::string_view crawl_id) {
@@ -28,10 +30,8 @@ std::optional<std::uint32_t> CrawlTracker::BeginCrawlEnd(const CrawlEnd& end) {
     it->second = end.completed_at;
   }
   RegistryStatus& status = registries_[end.registry];
-  if (end.completed_at >= status.last_crawl_end) {
-    status.last_crawl_end = end.completed_at;
-    status.ads_listed = end.ads_listed;
-  }
+  status.last_crawl_end = std::max(status.last_crawl_end, end.completed_at);
+  status.scopes[end.scope] = ScopeListing{end.completed_at, end.ads_listed};
   return Intern(end.crawl_id);
 }
 
@@ -61,7 +61,12 @@ void CrawlTracker::Encode(ByteWriter& out) const {
   for (const auto& [name, status] : registries_) {
     out.Str(name);
     out.I64(status.last_crawl_end);
-    out.I64(status.ads_listed.value_or(-1));
+    out.U64(status.scopes.size());
+    for (const auto& [scope, listing] : status.scopes) {
+      out.Str(scope);
+      out.I64(listing.completed_at);
+      out.I64(listing.ads_listed.value_or(-1));
+    }
   }
 }
 
@@ -78,8 +83,13 @@ bool CrawlTracker::Decode(ByteReader& in) {
     std::string name = in.Str();
     RegistryStatus& status = registries_[std::move(name)];
     status.last_crawl_end = in.I64();
-    const std::int64_t listed = in.I64();
-    if (listed >= 0) status.ads_listed = listed;
+    for (std::uint64_t k = in.U64(); in.ok() && k > 0; --k) {
+      std::string scope = in.Str();
+      ScopeListing& listing = status.scopes[std::move(scope)];
+      listing.completed_at = in.I64();
+      const std::int64_t listed = in.I64();
+      if (listed >= 0) listing.ads_listed = listed;
+    }
   }
   return in.ok();
 }

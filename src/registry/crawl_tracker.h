@@ -43,15 +43,20 @@ class CrawlTracker {
   /// listed in a crawl are left alone.
   static void Reconcile(std::uint32_t crawl, AdPresence& ad);
 
-  struct RegistryStatus {
-    EpochSeconds last_crawl_end = 0;
+  /// The latest crawl_end of one scope: when it completed and how many ads it listed.
+  struct ScopeListing {
+    EpochSeconds completed_at = 0;
     std::optional<std::int64_t> ads_listed;
+  };
+  struct RegistryStatus {
+    EpochSeconds last_crawl_end = 0;                          // latest over its scopes
+    std::map<std::string, ScopeListing, std::less<>> scopes;  // "" = crawls without a scope
   };
   /// Persisted form of everything the tracker knows (crawl ids, latest ends).
   void Encode(ByteWriter& out) const;
   bool Decode(ByteReader& in);
 
-  /// Latest crawl_end per registry seen in this partition.
+  /// Latest crawl_end per registry (and per scope of it) seen in this partition.
   const std::map<std::string, RegistryStatus, std::less<>>& registries() const {
     return registries_;
   }

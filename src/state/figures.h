@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,7 +22,8 @@ struct RegistryFigures {
   std::vector<std::int64_t> known, missing, unlisted, removed;
   std::vector<Amounts> missing_spend;
   std::optional<EpochSeconds> last_crawl_end;
-  std::optional<std::int64_t> ads_listed;
+  // Per scope ("" for crawls without one): the latest crawl's completed_at and its ads_listed.
+  std::map<std::string, std::pair<EpochSeconds, std::int64_t>> ads_listed;
   // Ads the registry shows (known and not missing) and the sum of their latest upper bounds:
   // what the registry's own reports are compared with.
   std::vector<std::int64_t> shown;
@@ -57,6 +59,7 @@ struct Figures {
   // Campaign-to-date of unattributed ads that ran without a disclaimer.
   Amounts no_disclaimer;
   std::int64_t ads_tracked = 0;  // ads held in memory (limits.max_ads_per_partition each)
+  std::int64_t events_held = 0;  // messages held, dated beyond event_time.max_lead
 
   Figures(std::size_t entity_slots, std::size_t theme_slots, std::size_t window_count);
   Amounts& Window(std::size_t e, std::size_t w) { return window[e * windows + w]; }

@@ -22,14 +22,10 @@ void MonitorState::SetPartition(std::int32_t partition, std::unique_ptr<Partitio
 
 Outcome MonitorState::Apply(std::int32_t partition, const Message& message,
                             const Enricher& enricher) {
-  PartitionState& state = Partition(partition);
   if (const auto* report = std::get_if<Report>(&message)) {
     return Reports(partition).Apply(*report, enricher);  // never moves the watermark
   }
-  if (const auto* obs = std::get_if<Observation>(&message)) {
-    return state.ApplyObservation(*obs, enricher);
-  }
-  return state.ApplyCrawlEnd(std::get<CrawlEnd>(message));
+  return Partition(partition).Apply(message, enricher);
 }
 
 void MonitorState::RecordReject(std::int32_t partition, RejectReason reason) {

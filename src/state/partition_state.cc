@@ -14,6 +14,8 @@ StateOptions StateOptions::FromConfig(const Config& config) {
   o.grace_seconds = config.grace_seconds;
   o.regulated_period = config.regulated_period;
   o.max_ads = config.limits.max_ads_per_partition;
+  o.max_lead_seconds = config.event_time.max_lead_seconds;
+  o.lead_quorum = static_cast<std::size_t>(config.event_time.quorum);
   return o;
 }
 
@@ -95,23 +97,104 @@ void PartitionState::MarkDirty(AdMap::value_type& entry) {
 }
 
 void PartitionState::RecordReject(RejectReason reason) {
+  last_reject_ = reason;
   ++rejects_[static_cast<int>(reason)];
   Count(Outcome::kRejected);
 }
 
+Outcome PartitionState::Apply(const Message& message, const Enricher& enricher) {
+  if (const auto* obs = std::get_if<Observation>(&message)) return ApplyObservation(*obs, enricher);
+  const CrawlEnd& end = std::get<CrawlEnd>(message);
+  if (end.completed_at < end.started_at) {
+    RecordReject(RejectReason::kBadTimestamp);
+    return Outcome::kRejected;
+  }
+  // Before any event time, a crawl_end anchors nothing by itself: held until the stream
+  // corroborates it (or a sighting anchors event time).
+  if (watermark_ == kNever || Ahead(end.completed_at)) return Hold(end, enricher);
+  AdvanceTo(end.completed_at, end.completed_at, enricher);
+  crawl_time_ = true;
+  return ApplyCrawlEndNow(end, /*count=*/true);
+}
+
+bool PartitionState::Ahead(EpochSeconds t) const {
+  return watermark_ != kNever && t - watermark_ > options_->max_lead_seconds;
+}
+
+Outcome PartitionState::Hold(Message message, const Enricher& enricher) {
+  if (held_.full()) {
+    RecordReject(RejectReason::kAheadOfWatermark);
+    return Outcome::kRejected;
+  }
+  const EpochSeconds t = EventTime(message);
+  held_from_ = held_.empty() ? t : std::min(held_from_, t);
+  held_.Hold(std::move(message));
+  Count(Outcome::kHeld);
+  // Enough distinct ads and crawls dated ahead: the stream supports that time. Event time
+  // moves there, and what no longer leads it by more than max_lead is applied in arrival order.
+  while (const auto corroborated = held_.CorroboratedTime(options_->lead_quorum)) {
+    if (watermark_ != kNever && *corroborated <= watermark_) break;
+    watermark_ = *corroborated;
+    while (Release(watermark_ + options_->max_lead_seconds, enricher)) {
+    }
+  }
+  return Outcome::kHeld;
+}
+
+void PartitionState::AdvanceTo(EpochSeconds t, EpochSeconds release, const Enricher& enricher) {
+  if (watermark_ == kNever || t > watermark_) watermark_ = t;
+  Release(release, enricher);
+}
+
+bool PartitionState::Release(EpochSeconds release, const Enricher& enricher) {
+  if (held_.empty() || held_from_ > release) return false;
+  std::deque<Message> pending = held_.TakeAll();
+  held_from_ = kNever;
+  for (Message& m : pending) {
+    const EpochSeconds at = EventTime(m);
+    if (at > release) {
+      held_from_ = held_.empty() ? at : std::min(held_from_, at);
+      held_.Hold(std::move(m));
+    } else if (const auto* obs = std::get_if<Observation>(&m)) {
+      if (!crawl_time_) watermark_ = std::max(watermark_, at);
+      ApplyObservationNow(*obs, enricher, /*count=*/false);
+    } else {
+      watermark_ = std::max(watermark_, at);
+      crawl_time_ = true;
+      ApplyCrawlEndNow(std::get<CrawlEnd>(m), /*count=*/false);
+    }
+  }
+  return true;
+}
+
 Outcome PartitionState::ApplyObservation(const Observation& obs, const Enricher& enricher) {
-  const EpochSeconds watermark = watermark_;
-  watermark_ = std::max(watermark_, obs.observed_at);
+  bool refused = false;  // a new ad beyond the cap: rejected below, moves nothing
+  if (obs.status != AdStatus::kNotFound && ads_.size() >= options_->max_ads) {
+    key_.assign(obs.registry).append(":").append(obs.ad_id);
+    refused = ads_.find(std::string_view(key_)) == ads_.end();
+  }
+  if (!refused && Ahead(obs.observed_at)) return Hold(obs, enricher);
+  // Sightings move event time only until the first crawl_end (streams without crawls).
+  if (!refused && !crawl_time_) AdvanceTo(obs.observed_at, obs.observed_at, enricher);
+  return ApplyObservationNow(obs, enricher, /*count=*/true);
+}
+
+Outcome PartitionState::ApplyObservationNow(const Observation& obs, const Enricher& enricher,
+                                            bool count) {
+  const auto counted = [&](Outcome o) {
+    if (count) Count(o);
+    return o;
+  };
   key_.assign(obs.registry).append(":").append(obs.ad_id);
   auto it = ads_.find(std::string_view(key_));
   if (it == ads_.end()) {
-    if (obs.status == AdStatus::kNotFound) {  // nothing known to change
-      Count(Outcome::kApplied);
-      return Outcome::kApplied;
-    }
+    if (obs.status == AdStatus::kNotFound) return counted(Outcome::kApplied);  // nothing to change
     if (ads_.size() >= options_->max_ads) {  // memory stays bounded; the new ad is refused
-      watermark_ = watermark;                // and changes nothing else
-      RecordReject(RejectReason::kTooManyAds);
+      if (count) {
+        RecordReject(RejectReason::kTooManyAds);
+      } else {
+        ++rejects_[static_cast<int>(RejectReason::kTooManyAds)];
+      }
       return Outcome::kRejected;
     }
     AdRecord record;
@@ -123,12 +206,10 @@ Outcome PartitionState::ApplyObservation(const Observation& obs, const Enricher&
   }
   AdRecord& ad = it->second;
   if (ad.last_observed != kNever && obs.observed_at <= ad.last_observed) {
-    const Outcome o = obs.observed_at == ad.last_observed ? Outcome::kDuplicate : Outcome::kStale;
-    Count(o);
-    return o;
+    return counted(obs.observed_at == ad.last_observed ? Outcome::kDuplicate : Outcome::kStale);
   }
   MarkDirty(*it);
-  const bool late = watermark != kNever && obs.observed_at < watermark - options_->grace_seconds;
+  const bool late = obs.observed_at < watermark_ - options_->grace_seconds;
   ad.last_observed = obs.observed_at;
   if (ad.first_observed == kNever) ad.first_observed = obs.observed_at;  // sightings only grow
   if (!obs.scope.empty()) ad.scope = InternName(scopes_, obs.scope);
@@ -138,9 +219,19 @@ Outcome PartitionState::ApplyObservation(const Observation& obs, const Enricher&
     if (obs.spend) ApplySpend(ad, *obs.spend, obs.observed_at);
   }
   tracker_.RecordSighting(obs, ad.presence);
-  const Outcome o = late ? Outcome::kLate : Outcome::kApplied;
-  Count(o);
-  return o;
+  return counted(late ? Outcome::kLate : Outcome::kApplied);
+}
+
+Amounts WindowCredit(AdRecord& ad, const SpendRange& spend) {
+  const Pence lower0 = ad.credit_lower, upper0 = ad.credit_upper;
+  ad.peak_lower = std::max(ad.peak_lower, spend.lower);
+  ad.credit_upper = std::max(ad.credit_upper, spend.upper);
+  // The lower credit follows the lower high-water mark only as far as the upper credit grows
+  // in the same sighting: every increment then has lower <= mid <= upper.
+  ad.credit_lower = std::max(lower0, std::min(ad.peak_lower, lower0 + (ad.credit_upper - upper0)));
+  const auto mid = [](Pence lower, Pence upper) { return SpendRange{lower, upper, false}.Mid(); };
+  return Amounts{{ad.credit_lower - lower0, ad.credit_upper - upper0,
+                  mid(ad.credit_lower, ad.credit_upper) - mid(lower0, upper0)}};
 }
 
 void PartitionState::ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeconds t) {
@@ -159,8 +250,8 @@ void PartitionState::ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeco
   }
   const std::size_t slot = Slot(ad.entity);
   const bool no_disclaimer = ad.no_disclaimer && ad.entity == kUnattributed;
-  WindowIncrement inc{t0, t, {}, ad.entity, ad.themes};
-  bool correction = false, grows = false;
+  WindowIncrement inc{t0, t, WindowCredit(ad, spend), ad.entity, ad.themes};
+  bool correction = false;
   for (int b = 0; b < kBoundCount; ++b) {
     const Pence d = delta.v[b];
     const auto& period = options_->regulated_period;
@@ -168,12 +259,11 @@ void PartitionState::ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeco
     campaign_to_date_[slot].v[b] += in_period;
     if (no_disclaimer) no_disclaimer_.v[b] += in_period;
     correction |= d < 0;
-    grows |= d > 0;
-    inc.amount.v[b] = std::max<Pence>(d, 0);
   }
+  const bool grows = inc.amount.v[1] > 0;  // the upper credit grows whenever anything does
   if (correction) ++corrections_[slot];
   if (!grows) return;
-  const EpochSeconds horizon = watermark_ - options_->LongestWindow();
+  const EpochSeconds horizon = watermark_ - options_->LongestWindow();  // watermark_ is set
   if (inc.t <= horizon) return;  // can fall in no window, now or later
   windows_.Add(inc, horizon);
   if (options_->track_changes) new_increments_.push_back(inc);
@@ -183,11 +273,10 @@ void PartitionState::ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeco
   }
 }
 
-Outcome PartitionState::ApplyCrawlEnd(const CrawlEnd& end) {
-  watermark_ = std::max(watermark_, end.completed_at);
+Outcome PartitionState::ApplyCrawlEndNow(const CrawlEnd& end, bool count) {
   const auto crawl = tracker_.BeginCrawlEnd(end);
   if (!crawl) {
-    Count(Outcome::kDuplicate);
+    if (count) Count(Outcome::kDuplicate);
     return Outcome::kDuplicate;
   }
   const std::uint8_t registry = InternName(registries_, end.registry);
@@ -195,15 +284,20 @@ Outcome PartitionState::ApplyCrawlEnd(const CrawlEnd& end) {
   for (auto& entry : ads_) {
     AdRecord& ad = entry.second;
     if (ad.registry != registry) continue;
-    if (scope != 0 && ad.scope != 0 && ad.scope != scope) continue;
     const AdRecord before = ad;
-    if (ad.scope == 0) ad.scope = scope;
+    // An ad whose sightings carried no scope takes the scope of the crawl it was seen in.
+    if (ad.scope == 0 &&
+        (ad.presence.last_listed_crawl == *crawl || ad.presence.by_id_crawl == *crawl)) {
+      ad.scope = scope;
+    }
+    // Only that scope's ads are reconciled; a crawl_end without scope, only ads without one.
+    if (ad.scope != scope) continue;
     CrawlTracker::Reconcile(*crawl, ad.presence);
     if (ad.scope != before.scope || ad.presence.presence != before.presence.presence) {
       MarkDirty(entry);
     }
   }
-  Count(Outcome::kApplied);
+  if (count) Count(Outcome::kApplied);
   return Outcome::kApplied;
 }
 
@@ -217,6 +311,7 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
   for (int o = 0; o < kOutcomeCount; ++o) f.outcomes[o] += outcomes_[o];
   for (int r = 0; r < kRejectReasonCount; ++r) f.rejects[r] += rejects_[r];
   f.ads_tracked += static_cast<std::int64_t>(ads_.size());
+  f.events_held += static_cast<std::int64_t>(held_.size());
   // Index registries of this partition into the snapshot once.
   // Create every registry entry first: Registry() may insert and move earlier entries.
   for (const std::string& name : registries_) f.Registry(name);
@@ -252,7 +347,14 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
     RegistryFigures& r = f.Registry(name);
     if (!r.last_crawl_end || status.last_crawl_end >= *r.last_crawl_end) {
       r.last_crawl_end = status.last_crawl_end;
-      r.ads_listed = status.ads_listed;
+    }
+    for (const auto& [scope, listing] : status.scopes) {
+      if (!listing.ads_listed) continue;
+      auto [it, inserted] =
+          r.ads_listed.try_emplace(scope, listing.completed_at, *listing.ads_listed);
+      if (!inserted && listing.completed_at > it->second.first) {
+        it->second = {listing.completed_at, *listing.ads_listed};
+      }
     }
   }
   if (watermark == kNever) return;
@@ -271,7 +373,7 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
 
 }  // namespace adwatch
 
-// ---- Persistence: the byte formats below are version 2 of the state fingerprint. ----
+// ---- Persistence: the byte formats below are version 3 of the state fingerprint. ----
 
 namespace adwatch {
 namespace {
@@ -296,6 +398,9 @@ void EncodeAd(const AdRecord& ad, std::string_view page_name, std::string_view b
   out.U64(static_cast<std::uint64_t>(ad.presence.by_id_status));
   out.U64(static_cast<std::uint64_t>(ad.presence.presence));
   out.U64(ad.no_disclaimer ? 1 : 0);
+  out.I64(ad.peak_lower);
+  out.I64(ad.credit_lower);
+  out.I64(ad.credit_upper);
   out.Str(page_name);
   out.Str(bylines);
 }
@@ -315,6 +420,9 @@ bool DecodeAd(std::string_view bytes, AdRecord* ad, std::string* page_name, std:
   const std::uint64_t entity = in.U64(), registry = in.U64(), scope = in.U64();
   const std::uint64_t listed = in.U64(), by_id = in.U64(), status = in.U64(), presence = in.U64();
   ad->no_disclaimer = in.U64() != 0;
+  ad->peak_lower = in.I64();
+  ad->credit_lower = in.I64();
+  ad->credit_upper = in.I64();
   *page_name = in.Str();
   *bylines = in.Str();
   if (entity > 0xFFFF || registry > 0xFF || scope > 0xFF || listed > 0xFFFFFFFF ||
@@ -357,6 +465,8 @@ bool DecodeIncrement(std::string_view bytes, WindowIncrement* inc) {
 std::string PartitionState::EncodeMeta() const {
   ByteWriter out;
   out.I64(watermark_);
+  out.U64(crawl_time_ ? 1 : 0);
+  held_.Encode(out);
   out.U64(campaign_to_date_.size());
   for (const Amounts& a : campaign_to_date_) {
     for (Pence v : a.v) out.I64(v);
@@ -378,6 +488,9 @@ std::string PartitionState::EncodeMeta() const {
 bool PartitionState::DecodeMeta(std::string_view bytes) {
   ByteReader in(bytes);
   watermark_ = in.I64();
+  crawl_time_ = in.U64() != 0;
+  if (!held_.Decode(in)) return false;
+  held_from_ = held_.Earliest();
   const std::uint64_t entities = in.U64();
   if (!in.ok() || (entities != 0 && entities != options_->entity_count + 1)) return false;
   campaign_to_date_.resize(entities);
@@ -449,7 +562,7 @@ std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* opti
     ad.advertiser = state->InternAdvertiser(page_name, bylines);
     state->ads_.emplace(key, ad);
   }
-  // A partition of only reports has no watermark (kNever: no horizon to subtract from).
+  // A partition that only ever rejected has no event time: nothing can be pruned.
   const EpochSeconds horizon =
       state->watermark_ == kNever ? kNever : state->watermark_ - options->LongestWindow();
   for (const std::string& bytes : snapshot.increments) {

@@ -21,6 +21,7 @@
 #include "core/reject_reason.h"
 #include "registry/crawl_tracker.h"
 #include "state/figures.h"
+#include "state/held_messages.h"
 #include "store/state_store.h"
 #include "window/window_store.h"
 
@@ -44,6 +45,8 @@ struct StateOptions {
   bool track_changes = false;  // keep change sets for checkpoints (only with a store)
   std::size_t max_ads = std::numeric_limits<std::size_t>::max();  // ads tracked per partition; new
                                                                   // ads beyond: too_many_ads
+  EpochSeconds max_lead_seconds = 12 * 3600;  // how far ahead of event time a message is applied
+  std::size_t lead_quorum = 5;  // distinct witnesses that corroborate a time beyond max_lead
 
   static StateOptions FromConfig(const Config& config);
   EpochSeconds LongestWindow() const;
@@ -59,6 +62,11 @@ struct AdRecord {
   EpochSeconds delivery_start = kNever;  // kNever: unknown
   EpochSeconds delivery_stop = kNever;   // kNever: still running
   SpendRange spend;
+  // Window credit (README "What the figures mean"): the highest lower bound seen, and the
+  // lower/upper amounts already credited to windows. Only ever grow.
+  Pence peak_lower = 0;
+  Pence credit_lower = 0;
+  Pence credit_upper = 0;  // the highest upper bound seen
   ThemeMask themes = 0;
   bool dirty = false;  // changed since the last checkpoint
   // RanWithoutDisclaimer at the first sighting (fits in padding: the record does not grow).
@@ -69,6 +77,10 @@ struct AdRecord {
   std::uint32_t advertiser = 0;  // index into PartitionState's advertisers; 0 = not known
   AdPresence presence;
 };
+
+/// Raises the ad's window credit for a sighting with cumulative `spend` and returns the increment
+/// windows get (never negative; lower <= mid <= upper). See README "What the figures mean".
+Amounts WindowCredit(AdRecord& ad, const SpendRange& spend);
 
 /// Which ads MonitorState::ListAds returns.
 struct AdFilter {
@@ -108,18 +120,30 @@ struct AdRef {
 
 class PartitionState {
  public:
+  /// Bumped whenever the persisted bytes change (part of the state fingerprint).
+  static constexpr int kFormatVersion = 3;
+
   explicit PartitionState(const StateOptions* options) : options_(options) {}
 
-  /// Applies one sighting and counts its outcome. Not newer than the ad's last applied
-  /// sighting: duplicate/stale, nothing else changes. A new ad when the partition already
-  /// tracks options.max_ads: rejected (too_many_ads), nothing else changes. Older than this
-  /// partition's watermark minus the grace: applied but counted `late` (per partition, so the count
-  /// does not depend on how partitions interleave).
+  /// Applies one decoded message under the event-time rules (README "What the figures mean"):
+  /// a message dated more than max_lead ahead of the partition's event time is held (outcome
+  /// `held`), and applied in arrival order once the stream reaches or corroborates its time.
+  Outcome Apply(const Message& message, const Enricher& enricher);
+
+  /// Crawl ends: one that completed before it started is rejected (bad_timestamp); otherwise
+  /// it reconciles the partition's ads of its registry scope (SPEC §3 outages) and its
+  /// completed_at moves the event time (every partition receives every crawl_end).
+  /// Sightings: not newer than the ad's last applied sighting: duplicate/stale, nothing else
+  /// changes. A new ad when the partition already tracks options.max_ads: rejected
+  /// (too_many_ads), nothing else changes. Older than the event time minus the grace: applied
+  /// but counted `late` (per partition, so the count does not depend on how partitions
+  /// interleave).
   Outcome ApplyObservation(const Observation& obs, const Enricher& enricher);
 
-  /// Reconciles the partition's ads of the crawl's registry scope (SPEC §3 outages); its
-  /// completed_at advances the watermark (every partition receives every crawl_end).
-  Outcome ApplyCrawlEnd(const CrawlEnd& end);
+  /// The reason of the latest rejection counted by Apply (for the dead-letter topic).
+  RejectReason last_reject() const { return last_reject_; }
+  /// Messages held now, dated too far ahead of the event time.
+  std::size_t held() const { return held_.size(); }
 
   /// Counts a message of this partition rejected by the decoder.
   void RecordReject(RejectReason reason);
@@ -132,7 +156,8 @@ class PartitionState {
   /// The full listing of an ad found by FindAds.
   AdListing Listing(const AdRef& ref) const;
 
-  /// The latest event time of this partition (observed_at, crawl_end completed_at).
+  /// The event time of this partition: the latest applied crawl_end's completed_at (before the
+  /// first crawl_end, the latest applied observed_at), or a corroborated time.
   EpochSeconds watermark() const { return watermark_; }
   std::size_t ad_count() const { return ads_.size(); }
   std::size_t window_increments() const { return windows_.size(); }
@@ -154,6 +179,15 @@ class PartitionState {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   using AdMap = std::unordered_map<std::string, AdRecord, KeyHash, std::equal_to<>>;
+  Outcome ApplyObservationNow(const Observation& obs, const Enricher& enricher, bool count);
+  Outcome ApplyCrawlEndNow(const CrawlEnd& end, bool count);
+  bool Ahead(EpochSeconds t) const;
+  Outcome Hold(Message message, const Enricher& enricher);
+  // Moves event time to `t` (if later), first applying every held message dated at or before
+  // `release` (they arrived before whatever moves it).
+  void AdvanceTo(EpochSeconds t, EpochSeconds release, const Enricher& enricher);
+  // Applies, oldest first, every held message dated at or before `release`; false when none.
+  bool Release(EpochSeconds release, const Enricher& enricher);
   void ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeconds t);
   void MarkDirty(AdMap::value_type& entry);
   std::string EncodeMeta() const;
@@ -189,6 +223,10 @@ class PartitionState {
   std::size_t prune_at_ = 4096;
   CrawlTracker tracker_;
   EpochSeconds watermark_ = kNever;
+  bool crawl_time_ = false;  // a crawl_end was applied: from now on only crawls move event time
+  HeldMessages held_;
+  EpochSeconds held_from_ = kNever;  // earliest event time among held_ (kNever: none)
+  RejectReason last_reject_ = RejectReason::kTooManyAds;
   std::array<std::int64_t, kOutcomeCount> outcomes_{};
   std::array<std::int64_t, kRejectReasonCount> rejects_{};
   // Changes since the last TakeDelta.

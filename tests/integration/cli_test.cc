@@ -20,7 +20,7 @@ int PortFrom(const std::string& line) {
 
 double EventsTotal(const Samples& s) {
   double n = 0;
-  for (const char* o : {"applied", "duplicate", "stale", "late", "rejected"}) {
+  for (const char* o : {"applied", "duplicate", "stale", "late", "rejected", "held"}) {
     n += s.count(SampleKey("adwatch_events_total", {{"outcome", o}}))
              ? s.at(SampleKey("adwatch_events_total", {{"outcome", o}}))
              : 0;

@@ -169,8 +169,9 @@ TEST_F(EndToEnd, RegistryFiguresAndTheLostAdsListEqualTheOracleAfterEveryCrawl) 
       missing += ex.missing[e];
     }
     most_missing = std::max(most_missing, missing);
-    EXPECT_EQ(s.at(SampleKey("adwatch_registry_ads_listed", {{"registry", "meta"}})),
-              ex.ads_listed);
+    EXPECT_EQ(
+        s.at(SampleKey("adwatch_registry_ads_listed", {{"registry", "meta"}, {"scope", "GB"}})),
+        ex.ads_listed);
     EXPECT_EQ(s.at(SampleKey("adwatch_registry_last_crawl_end_timestamp_seconds",
                              {{"registry", "meta"}})),
               ex.completed_at);

@@ -103,7 +103,8 @@ std::vector<GeneratedMessage> GenerateStream(const Config& config, const StreamO
   std::vector<GeneratedMessage> out, late_out;
   std::vector<int> bucket(plans.size(), 0);
   for (int c = 0; c < o.crawls; ++c) {
-    const long long crawl_start = o.start + c * 21600LL;
+    const long long crawl_start =
+        o.start + c * 21600LL + (o.gap_after >= 0 && c > o.gap_after ? o.gap : 0);
     char crawl_id[64];
     std::snprintf(crawl_id, sizeof crawl_id, "meta-GB-%s", Iso(crawl_start).c_str());
     std::vector<GeneratedMessage> crawl_msgs;
@@ -153,6 +154,7 @@ std::vector<GeneratedMessage> GenerateStream(const Config& config, const StreamO
     GeneratedMessage end;
     end.crawl_end = true;
     end.observed_at = crawl_start + 3600;  // completed_at
+    end.crawl = std::string("meta/GB/") + crawl_id;
     end.value = std::string("{\"kind\":\"crawl_end\",\"registry\":\"meta\",\"crawl_id\":\"") +
                 crawl_id + "\",\"scope\":\"GB\",\"started_at\":\"" + Iso(crawl_start) +
                 "\",\"completed_at\":\"" + Iso(crawl_start + 3600) +
@@ -199,21 +201,77 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
     long long last = 0;
     bool seen = false;
     long long lo = 0, up = 0, at = 0;
+    long long top_lo = 0, win_lo = 0, win_up = 0;  // window credit (README)
     bool open = false;
     int slot = 0;
   };
   struct Inc {
     long long t0, t;
     std::array<long long, 3> d;
+    std::array<long long, 3> wd;  // what windows get
     int slot;
     std::uint64_t themes;
     bool no_disclaimer;
   };
   std::map<std::string, AdState> ads;
   std::vector<Inc> incs;
+  // Event time (README): which messages are applied, in which order, and the final watermark.
+  const long long lead = config.event_time.max_lead_seconds;
+  const size_t quorum = static_cast<size_t>(config.event_time.quorum);
   long long watermark = 0;
+  bool have_time = false, crawl_time = false;
+  std::vector<const GeneratedMessage*> applied, held;
+  // Applies the held messages dated at or before `limit`, oldest first; false if none.
+  auto release = [&](long long limit) {
+    std::vector<const GeneratedMessage*> keep;
+    bool any = false;
+    for (const GeneratedMessage* h : held) {
+      if (h->observed_at > limit) {
+        keep.push_back(h);
+        continue;
+      }
+      any = true;
+      if (h->crawl_end || !crawl_time) watermark = std::max(watermark, h->observed_at);
+      if (h->crawl_end) crawl_time = true;
+      applied.push_back(h);
+    }
+    held = keep;
+    return any;
+  };
   for (const GeneratedMessage& m : messages) {
-    watermark = std::max(watermark, m.observed_at);  // observed_at, or a crawl's completed_at
+    if (m.rejected) continue;
+    const long long t = m.observed_at;
+    if ((have_time && t - watermark > lead) || (m.crawl_end && !have_time)) {
+      held.push_back(&m);
+      for (;;) {  // the quorum: the quorum-th latest of the distinct witnesses' latest dates
+        std::map<std::string, long long> latest;
+        for (const GeneratedMessage* h : held) {
+          long long& v = latest[h->crawl_end ? "c" + h->crawl : "o" + h->ad];
+          v = std::max(v, h->observed_at);
+        }
+        std::vector<long long> dates;
+        for (const auto& [k, v] : latest) dates.push_back(v);
+        if (dates.size() < quorum) break;
+        std::sort(dates.rbegin(), dates.rend());
+        const long long corroborated = dates[quorum - 1];
+        if (have_time && corroborated <= watermark) break;
+        watermark = have_time ? std::max(watermark, corroborated) : corroborated;
+        have_time = true;
+        while (release(watermark + lead)) {
+        }
+      }
+      continue;
+    }
+    if (m.crawl_end || !crawl_time) {
+      release(t);
+      watermark = have_time ? std::max(watermark, t) : t;
+      have_time = true;
+      crawl_time |= m.crawl_end;
+    }
+    applied.push_back(&m);
+  }
+  for (const GeneratedMessage* mp : applied) {
+    const GeneratedMessage& m = *mp;
     if (m.crawl_end || m.ad.empty()) continue;
     AdState& a = ads[m.ad];
     if (a.seen && m.observed_at <= a.last) continue;  // duplicate or stale
@@ -224,11 +282,24 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
     Inc inc{t0,
             t,
             {lo - a.lo, up - a.up, (lo + up) / 2 - (a.lo + a.up) / 2},
+            {},
             m.entity_slot,
             m.themes,
             m.no_disclaimer};
     if (inc.d[0] < 0 || inc.d[1] < 0 || inc.d[2] < 0)
       ++ex.corrections[static_cast<size_t>(m.entity_slot)];
+    // Windows: the upper credit is the highest upper seen; the lower credit climbs towards the
+    // highest lower seen by at most what the upper credit climbed in this sighting.
+    const long long top_lo = a.top_lo > lo ? a.top_lo : lo;
+    const long long win_up = a.win_up > up ? a.win_up : up;
+    long long win_lo = a.win_lo + (win_up - a.win_up);
+    if (win_lo > top_lo) win_lo = top_lo;
+    if (win_lo < a.win_lo) win_lo = a.win_lo;
+    inc.wd = {win_lo - a.win_lo, win_up - a.win_up,
+              (win_lo + win_up) / 2 - (a.win_lo + a.win_up) / 2};
+    a.top_lo = top_lo;
+    a.win_lo = win_lo;
+    a.win_up = win_up;
     incs.push_back(inc);
     a.seen = true;
     a.last = t;
@@ -250,10 +321,11 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
       ex.campaign_to_date[e][static_cast<size_t>(b)] += in_period;
       if (inc.no_disclaimer && e == entities - 1)
         ex.no_disclaimer[static_cast<size_t>(b)] += in_period;
-      if (d <= 0) continue;
+      const long long wd = inc.wd[static_cast<size_t>(b)];
+      if (wd == 0) continue;
       for (size_t w = 0; w < windows; ++w) {
-        const long long share = Cum(d, inc.t0, inc.t, watermark) -
-                                Cum(d, inc.t0, inc.t, watermark - config.windows[w].seconds);
+        const long long share = Cum(wd, inc.t0, inc.t, watermark) -
+                                Cum(wd, inc.t0, inc.t, watermark - config.windows[w].seconds);
         ex.window[e][w][static_cast<size_t>(b)] += share;
         if (inc.themes == 0) ex.theme_window[e][themes - 1][w][static_cast<size_t>(b)] += share;
         for (size_t th = 0; th + 1 < themes; ++th) {

@@ -18,6 +18,8 @@ struct GeneratedMessage {
   std::string key;    // empty: produce with no key (crawl_end goes to every partition)
   std::string value;  // JSON
   bool crawl_end = false;
+  std::string crawl;      // crawl_end: "registry/scope/crawl_id" (the oracle's witness)
+  bool rejected = false;  // the decoder must reject it (the oracle skips it)
   // Truth for observations (unset for crawl_end):
   std::string ad;                         // registry:id
   long long observed_at = 0;              // crawl_end: its completed_at
@@ -33,6 +35,8 @@ struct StreamOptions {
   int ads = 80;
   int crawls = 20;  // every 6 hours: 2019-12-09 to 2019-12-13, past the end of the period
   long long start = 1575849600;  // 2019-12-09T00:00:00Z: crosses the end of the period
+  int gap_after = -1;            // crawls after this one start `gap` seconds later (an outage)
+  long long gap = 0;
 };
 
 /// Generates a stream over the default config's entities and themes: crawls closed by
@@ -41,7 +45,10 @@ struct StreamOptions {
 /// attributed ones (by page id) run without a disclaimer; the others carry a byline.
 std::vector<GeneratedMessage> GenerateStream(const Config& config, const StreamOptions& options);
 
-/// The figures one clean pass over `messages` must give, in pence, per the SPEC §3 rules.
+/// The figures one clean pass over `messages` must give, in pence, per the SPEC §3 rules and
+/// README's event time: the oracle applies the event-time rules to the stream as one sequence
+/// (exact for streams whose held messages are held, and released, in every partition alike:
+/// e.g. a stray message far ahead, or a real gap followed by enough crawls).
 struct Expected {
   long long watermark = 0;
   // [entity slot][bound]

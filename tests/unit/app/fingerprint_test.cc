@@ -38,6 +38,8 @@ const std::vector<Change>& Relevant() {
          c.windows.push_back({"30d", 30 * 86400});
        }},
       {"grace", [](Config& c) { c.grace_seconds += 1; }},
+      {"event_time", [](Config& c) { c.event_time.max_lead_seconds += 1; }},
+      {"event_time", [](Config& c) { c.event_time.quorum += 1; }},
       {"regulated_period", [](Config& c) { c.regulated_period->start -= 1; }},
       {"regulated_period", [](Config& c) { c.regulated_period->end += 1; }},
       {"regulated_period", [](Config& c) { c.regulated_period.reset(); }},
@@ -158,7 +160,8 @@ TEST(StateFingerprint, EveryKeyOfTheShippedConfigIsClassified) {
       }
     }
   }
-  for (const char* key : {"windows", "grace", "regulated_period", "entities", "themes",
+  for (const char* key : {"windows", "grace", "event_time.max_lead", "event_time.quorum",
+                          "regulated_period", "entities", "themes",
                           "currency.reporting", "kafka.format", "state_format"}) {
     EXPECT_NE(text.find(std::string(key) + "="), std::string::npos) << key;
   }

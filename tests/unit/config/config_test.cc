@@ -38,7 +38,7 @@ void ExpectOneProblem(const std::string& yaml, int line, const std::string& key,
 
 TEST(DefaultConfigTest, ParsesAndHoldsTheUk2019Campaign) {
   const Config& c = DefaultConfig();
-  // 2018-12-13T00:00:00Z and 365 days later (2019-12-13T00:00:00Z, exclusive end).
+  // 2018-12-13T00:00:00Z and 365 days later (2019-12-13T00:00:00Z; spend counts in (start, end]).
   ASSERT_TRUE(c.regulated_period.has_value());
   EXPECT_EQ(c.regulated_period->start, 1544659200);
   EXPECT_EQ(c.regulated_period->end, 1544659200 + 365 * 86400);
@@ -621,5 +621,23 @@ TEST(LoadConfigFileTest, ProblemsNameTheFile) {
   std::remove(path.c_str());
 }
 
+}  // namespace
+}  // namespace adwatch
+
+// Issue 11: the event-time bounds, parsed and checked with file line and key.
+namespace adwatch {
+namespace {
+TEST(ParseConfigTest, EventTime) {
+  const ConfigResult r = Parse("event_time:\n  max_lead: 6h\n  quorum: 3\n");
+  ASSERT_TRUE(r.problems.empty());
+  EXPECT_EQ(r.config.event_time.max_lead_seconds, 6 * 3600);
+  EXPECT_EQ(r.config.event_time.quorum, 3);
+  EXPECT_EQ(Parse("").config.event_time.max_lead_seconds, 12 * 3600);
+  ExpectOneProblem("listen: a:1\nevent_time:\n  max_lead: 0s\n", 3, "event_time.max_lead",
+                   "longer than zero");
+  ExpectOneProblem("event_time:\n  quorum: 1\n", 2, "event_time.quorum", "at least 2");
+  ExpectOneProblem("event_time:\n  quorum: -3\n", 2, "event_time.quorum", "negative");
+  ExpectOneProblem("event_time:\n  lead: 1h\n", 2, "event_time.lead", "unknown key");
+}
 }  // namespace
 }  // namespace adwatch

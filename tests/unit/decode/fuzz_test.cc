@@ -200,10 +200,12 @@ TEST(DecodeFuzzTest, EveryRejectReasonIsReachable) {
     EXPECT_EQ(ReasonOf(result), reason) << RejectReasonName(reason) << " got " << Describe(result);
     seen.insert(reason);
   }
-  // too_many_ads is the state's (partition_state_test covers it), key_mismatch the pipeline's
-  // (it needs the Kafka key; end_to_end_test covers it): not decoders'.
+  // too_many_ads and ahead_of_watermark are the state's (partition_state_test and
+  // event_time_test cover them), key_mismatch the pipeline's (it needs the Kafka key;
+  // end_to_end_test covers it): not decoders'.
   seen.insert(RejectReason::kTooManyAds);
   seen.insert(RejectReason::kKeyMismatch);
+  seen.insert(RejectReason::kAheadOfWatermark);
   EXPECT_EQ(static_cast<int>(seen.size()), kRejectReasonCount);
 }
 

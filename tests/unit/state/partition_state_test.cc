@@ -160,6 +160,7 @@ TEST(MonitorStateTest, CorrectionLowersCampaignToDateButNeverWindows) {
 TEST(MonitorStateTest, NoDisclaimerCountsUnattributedAdsWithoutAByline) {
   StateOptions o = Options();
   o.regulated_period = Period{kT0 - kDay, kT0 + kDay};
+  o.max_lead_seconds = 7 * kDay;  // one ad's next sighting is 2 days on, with no crawl between
   MonitorState state(o);
   FakeEnricher enricher;
   auto with_bylines = [](Observation obs, std::string bylines, std::string registry = "meta") {
@@ -263,7 +264,8 @@ TEST(MonitorStateTest, CrawlEndFindsMissingUnlistedAndRemovedAds) {
   EXPECT_EQ(r.unlisted[0], 1);
   EXPECT_EQ(r.removed[0], 1);
   EXPECT_EQ(r.missing_spend[0].v[0], 3 * 100 * 100);
-  EXPECT_EQ(r.ads_listed, 1);
+  ASSERT_EQ(r.ads_listed.size(), 1U);
+  EXPECT_EQ(r.ads_listed.at("GB").second, 1);
   EXPECT_EQ(r.last_crawl_end, kT0 + 4200);
   // The API's list: the three lost ads with their state, names and times; filters apply.
   auto list = [&](AdFilter filter) {

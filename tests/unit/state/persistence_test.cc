@@ -42,7 +42,8 @@ std::vector<Message> Stream(std::uint64_t seed) {
   std::vector<Message> out;
   std::vector<Pence> bucket(30, 0);
   for (int crawl = 0; crawl < 12; ++crawl) {
-    const EpochSeconds start = kT0 + crawl * 6 * 3600;
+    // The crawler is down 30 h before crawl 6: its sightings are held until corroborated.
+    const EpochSeconds start = kT0 + crawl * 6 * 3600 + (crawl >= 6 ? 30 * 3600 : 0);
     const std::string crawl_id = "c" + std::to_string(crawl);
     for (int ad = 0; ad < 30; ++ad) {
       if (rng() % 5 == 0) continue;  // not listed this time
@@ -69,6 +70,11 @@ std::vector<Message> Stream(std::uint64_t seed) {
       if (rng() % 10 == 0) out.emplace_back(o);  // duplicate
     }
     out.emplace_back(CrawlEnd{"meta", crawl_id, "GB", start, start + 3600, 20});
+    if (crawl == 8) {  // a stray re-sighting 20 h ahead: held to the end
+      Observation stray = std::get<Observation>(out[out.size() - 2]);
+      stray.observed_at = start + 3600 + 20 * 3600;
+      out.emplace_back(stray);
+    }
   }
   return out;
 }
@@ -83,6 +89,7 @@ void ExpectSameFigures(const Figures& a, const Figures& b) {
   EXPECT_EQ(a.open_ended_ads, b.open_ended_ads);
   EXPECT_EQ(a.corrections, b.corrections);
   EXPECT_EQ(a.outcomes, b.outcomes);
+  EXPECT_EQ(a.events_held, b.events_held);
   EXPECT_EQ(a.rejects, b.rejects);
   ASSERT_EQ(a.registries.size(), b.registries.size());
   for (size_t i = 0; i < a.registries.size(); ++i) {
@@ -127,6 +134,8 @@ TEST_P(PersistenceTest, RestoredStateEndsWithTheOnePassFigures) {
   for (const Message& m : stream) reference.Apply(0, m, enricher);
   reference.RecordReject(0, RejectReason::kBadAmount);
   const Figures want = reference.Snapshot();
+  ASSERT_GT(want.outcomes[static_cast<int>(Outcome::kHeld)], 1);  // the gap and the stray
+  ASSERT_EQ(want.events_held, 1);
   ASSERT_GT(want.no_disclaimer.v[0], 0);
   ASSERT_LT(want.no_disclaimer.v[0], want.campaign_to_date[2].v[0]);
 
