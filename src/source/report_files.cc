@@ -82,6 +82,24 @@ int Column(const std::vector<std::string>& header, Match match) {
   return -1;
 }
 
+// Whether a record the reader gave is a data row with the `needed` cells: a blank line is not
+// a row; a row that is broken or short is counted and goes into the errors.
+bool DataRow(const std::vector<std::string>& fields, std::size_t line, const std::string& bad,
+             std::size_t needed, std::string_view name, ParsedReportFile* out) {
+  if (fields.size() == 1 && Trim(fields[0]).empty()) return false;  // blank line
+  ++out->rows;
+  if (!bad.empty()) {
+    out->errors.push_back(Where(name, line) + bad);
+    return false;
+  }
+  if (fields.size() < needed) {
+    out->errors.push_back(Where(name, line) + "row has " + std::to_string(fields.size()) +
+                          " cells, the header needs " + std::to_string(needed));
+    return false;
+  }
+  return true;
+}
+
 // Sets the defaults every report of a file shares (release, observed_at) and sums the rows of
 // one advertiser and period into one report (Meta lists pages of the same name and disclaimer
 // on separate rows).
@@ -138,17 +156,7 @@ bool ParseGoogle(std::string_view text, std::string_view name, const ReportFileO
   }
   const auto needed = static_cast<std::size_t>(std::max({id, who, week, spend})) + 1;
   while (reader.Next(&fields, &line, &bad)) {
-    if (fields.size() == 1 && Trim(fields[0]).empty()) continue;  // blank line
-    ++out->rows;
-    if (!bad.empty()) {
-      out->errors.push_back(Where(name, line) + bad);
-      continue;
-    }
-    if (fields.size() < needed) {
-      out->errors.push_back(Where(name, line) + "row has " + std::to_string(fields.size()) +
-                            " cells, the header needs " + std::to_string(needed));
-      continue;
-    }
+    if (!DataRow(fields, line, bad, needed, name, out)) continue;
     Report r;
     r.registry = "google";
     r.kind = ReportKind::kWeekly;
@@ -250,17 +258,7 @@ bool ParseMeta(std::string_view text, std::string_view name, const ReportFileOpt
   const auto needed =
       static_cast<std::size_t>(std::max({page_id, page, disclaimer, amount, ads})) + 1;
   while (reader.Next(&fields, &line, &bad)) {
-    if (fields.size() == 1 && Trim(fields[0]).empty()) continue;
-    ++out->rows;
-    if (!bad.empty()) {
-      out->errors.push_back(Where(name, line) + bad);
-      continue;
-    }
-    if (fields.size() < needed) {
-      out->errors.push_back(Where(name, line) + "row has " + std::to_string(fields.size()) +
-                            " cells, the header needs " + std::to_string(needed));
-      continue;
-    }
+    if (!DataRow(fields, line, bad, needed, name, out)) continue;
     const auto cell = [&](int i) { return Trim(fields[static_cast<std::size_t>(i)]); };
     Report r;
     r.registry = "meta";
