@@ -82,6 +82,18 @@ int Column(const std::vector<std::string>& header, Match match) {
   return -1;
 }
 
+// The header row into `fields`; false with `error` when the text has none.
+bool Header(CsvReader& reader, std::string_view name, std::vector<std::string>* fields,
+            std::string* error) {
+  std::size_t line = 0;
+  std::string bad;
+  if (!reader.Next(fields, &line, &bad) || !bad.empty()) {
+    *error = std::string(name) + ": no header row";
+    return false;
+  }
+  return true;
+}
+
 // Whether a record the reader gave is a data row with the `needed` cells: a blank line is not
 // a row; a row that is broken or short is counted and goes into the errors.
 bool DataRow(const std::vector<std::string>& fields, std::size_t line, const std::string& bad,
@@ -135,10 +147,7 @@ bool ParseGoogle(std::string_view text, std::string_view name, const ReportFileO
   std::vector<std::string> fields;
   std::size_t line = 0;
   std::string bad;
-  if (!reader.Next(&fields, &line, &bad) || !bad.empty()) {
-    *error = std::string(name) + ": no header row";
-    return false;
-  }
+  if (!Header(reader, name, &fields, error)) return false;
   const std::string spend_column = Lower("Spend_" + options.currency);
   const int id = Column(fields, [](const std::string& h) { return h == "advertiser_id"; });
   const int who = Column(fields, [](const std::string& h) { return h == "advertiser_name"; });
@@ -223,10 +232,7 @@ bool ParseMeta(std::string_view text, std::string_view name, const ReportFileOpt
   std::vector<std::string> fields;
   std::size_t line = 0;
   std::string bad;
-  if (!reader.Next(&fields, &line, &bad) || !bad.empty()) {
-    *error = std::string(name) + ": no header row";
-    return false;
-  }
+  if (!Header(reader, name, &fields, error)) return false;
   const int page_id = Column(fields, [](const std::string& h) { return h == "page id"; });
   const int page = Column(fields, [](const std::string& h) { return h == "page name"; });
   const int disclaimer = Column(fields, [](const std::string& h) { return h == "disclaimer"; });
