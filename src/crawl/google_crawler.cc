@@ -110,8 +110,9 @@ class GoogleCrawl {
   }
   // `error` as report_files gives it ("FILE:LINE: why").
   void BadRow(const std::string& error) {
-    if (CountBadRow())
+    if (CountBadRow()) {
       Log(LogLevel::kWarn, "crawl_bad_row", {{"registry", kRegistry}, {"error", error}});
+    }
   }
   bool Send(const std::string& line) {
     if (!io_.send(line)) {
