@@ -2,7 +2,7 @@
 
 namespace adwatch {
 
-CsvReader::CsvReader(std::string_view text) : text_(text) {
+CsvReader::CsvReader(std::string_view text, bool strict) : text_(text), strict_(strict) {
   if (text_.starts_with("\xEF\xBB\xBF")) pos_ = 3;
 }
 
@@ -42,12 +42,29 @@ bool CsvReader::Next(std::vector<std::string>* fields, std::size_t* line, std::s
     } else if (c == '"' && field.empty() && !was_quoted) {
       quoted = true;
       was_quoted = true;
+    } else if (strict_ && was_quoted) {
+      fields->push_back(std::move(field));
+      return Broken("text after a closing quote", error);
+    } else if (strict_ && c == '"') {
+      fields->push_back(std::move(field));
+      return Broken("quote inside an unquoted field", error);
     } else {
       field += c;  // a quote inside an unquoted field is a literal one (real reports have them)
     }
   }
   if (quoted) *error = "unterminated quoted field";
   fields->push_back(std::move(field));
+  return true;
+}
+
+bool CsvReader::Broken(const char* why, std::string* error) {
+  *error = why;
+  while (pos_ < text_.size() && text_[pos_] != '\n' && text_[pos_] != '\r') ++pos_;
+  if (pos_ < text_.size()) {
+    if (text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') ++pos_;
+    ++pos_;
+    ++line_;
+  }
   return true;
 }
 

@@ -1,15 +1,18 @@
 #include "crawl/google_crawler.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <map>
 #include <set>
 
+#include "core/csv.h"
 #include "core/log.h"
 #include "core/rapidjson.h"
-#include "crawl/csv_reader.h"
+#include "core/utf8.h"
+#include "source/report_files.h"
 
 namespace adwatch::crawl {
 namespace {
@@ -44,16 +47,38 @@ int Column(const std::vector<std::string>& header, const std::string& name) {
   return -1;
 }
 
-// Whole pounds ("1230", "0") as pence; nullopt for anything else.
-std::optional<long long> WholePoundsToPence(const std::string& s) {
-  if (s.empty() || s.size() > 15) return std::nullopt;
-  long long v = 0;
-  for (const char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
+// A file mapped read-only (the downloads are ~100s of MB: read in place, paged by the kernel).
+class MappedFile {
+ public:
+  MappedFile() = default;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile() {
+    if (data_ != nullptr) ::munmap(data_, size_);
   }
-  return v * 100;
-}
+  /// False when the file cannot be opened or mapped.
+  bool Open(const std::string& path, struct stat* st) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    bool ok = ::fstat(fd, st) == 0;
+    size_ = ok ? static_cast<std::size_t>(st->st_size) : 0;
+    if (ok && size_ > 0) {
+      void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      ok = p != MAP_FAILED;
+      if (ok) data_ = p;
+    }
+    ::close(fd);
+    return ok;
+  }
+  std::string_view text() const {
+    return data_ == nullptr ? std::string_view()
+                            : std::string_view(static_cast<char*>(data_), size_);
+  }
+
+ private:
+  void* data_ = nullptr;
+  std::size_t size_ = 0;
+};
 
 class GoogleCrawl {
  public:
@@ -68,15 +93,25 @@ class GoogleCrawl {
     report_.error = error;
     return report_;
   }
-  void BadRow(const std::string& file, std::int64_t line, const std::string& why) {
+  // Counts a bad row; true when it is among the first 20, which are logged.
+  bool CountBadRow() {
     ++report_.bad_rows;
     io_.metrics->Error(kRegistry, "bad_row");
-    if (report_.bad_rows <= 20) {
+    return report_.bad_rows <= 20;
+  }
+  void BadRow(const std::string& file, std::size_t line, const std::string& why) {
+    if (CountBadRow()) {
       Log(LogLevel::kWarn, "crawl_bad_row",
           {{"registry", kRegistry},
            {"file", file},
            {"line", std::to_string(line)},
            {"reason", why}});
+    }
+  }
+  // `error` as report_files gives it ("FILE:LINE: why").
+  void BadRow(const std::string& error) {
+    if (CountBadRow()) {
+      Log(LogLevel::kWarn, "crawl_bad_row", {{"registry", kRegistry}, {"error", error}});
     }
   }
   bool Send(const std::string& line) {
@@ -98,16 +133,11 @@ class GoogleCrawl {
 
 CrawlReport GoogleCrawl::Run(const std::string& path) {
   const std::string file = GoogleCreativeStatsFile(path);
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Fail("cannot open " + file);
-  EpochSeconds observed_at = 0;
-  if (o_.observed_at) {
-    observed_at = *o_.observed_at;
-  } else {
-    struct stat st {};
-    if (::stat(file.c_str(), &st) != 0) return Fail("cannot stat " + file);
-    observed_at = (static_cast<EpochSeconds>(st.st_mtime) / 86400) * 86400;
-  }
+  MappedFile in;
+  struct stat st {};
+  if (!in.Open(file, &st)) return Fail("cannot open " + file);
+  const EpochSeconds observed_at =
+      o_.observed_at ? *o_.observed_at : (static_cast<EpochSeconds>(st.st_mtime) / 86400) * 86400;
   if (observed_at <= state_.last_completed()) {
     return Fail("this download (" + FormatTimestamp(observed_at) +
                 ") is not newer than the last crawl (" + FormatTimestamp(state_.last_completed()) +
@@ -125,9 +155,11 @@ CrawlReport GoogleCrawl::Run(const std::string& path) {
        {"file", file},
        {"known", std::to_string(state_.known().size())}});
 
-  CsvReader csv(in);
+  CsvReader csv(in.text(), /*strict=*/true);
   std::vector<std::string> header, row;
-  if (csv.Next(&header) != CsvReader::Row::kOk) return Fail(file + ": no header row");
+  std::size_t line = 0;
+  std::string bad;
+  if (!csv.Next(&header, &line, &bad) || !bad.empty()) return Fail(file + ": no header row");
   const int ad_id = Column(header, "Ad_ID");
   const int regions = Column(header, "Regions");
   const int advertiser = Column(header, "Advertiser_ID");
@@ -140,24 +172,24 @@ CrawlReport GoogleCrawl::Run(const std::string& path) {
       report_.error = "interrupted";
       return report_;
     }
-    const CsvReader::Row r = csv.Next(&row);
-    if (r == CsvReader::Row::kEnd) break;
-    if (r == CsvReader::Row::kMalformed) {
-      BadRow(file, csv.line(), "malformed_csv");
+    if (!csv.Next(&row, &line, &bad)) break;
+    if (row.size() == 1 && row[0].empty()) continue;  // a blank line
+    if (!bad.empty()) {
+      BadRow(file, line, "malformed_csv");
       continue;
     }
     if (row.size() != header.size()) {
-      BadRow(file, csv.line(), "column_count");
+      BadRow(file, line, "column_count");
       continue;
     }
     if (!RegionsName(row[static_cast<std::size_t>(regions)], o_.country)) continue;
     const std::string& id = row[static_cast<std::size_t>(ad_id)];
     if (!UsableAdId(id)) {
-      BadRow(file, csv.line(), "bad_ad_id");
+      BadRow(file, line, "bad_ad_id");
       continue;
     }
     if (listed.count(id) != 0) {
-      BadRow(file, csv.line(), "duplicate_ad_id");
+      BadRow(file, line, "duplicate_ad_id");
       continue;
     }
     rapidjson::StringBuffer buffer;
@@ -182,7 +214,7 @@ CrawlReport GoogleCrawl::Run(const std::string& path) {
     }
     ok = ok && w.EndObject() && w.EndObject();
     if (!ok) {
-      BadRow(file, csv.line(), "bad_encoding");
+      BadRow(file, line, "bad_encoding");
       continue;
     }
     if (!Send(std::string(buffer.GetString(), buffer.GetSize()))) {
@@ -192,7 +224,6 @@ CrawlReport GoogleCrawl::Run(const std::string& path) {
     listed.insert(id);
     if (advertiser >= 0) advertisers.insert(row[static_cast<std::size_t>(advertiser)]);
   }
-  if (csv.bad()) return Fail("read error on " + file);
   ++report_.pages;
   io_.metrics->Page(kRegistry);
   report_.listed = static_cast<std::int64_t>(listed.size());
@@ -227,69 +258,34 @@ CrawlReport GoogleCrawl::Run(const std::string& path) {
 bool GoogleCrawl::Reports(const std::string& dir, const std::set<std::string>& advertisers,
                           EpochSeconds observed_at, std::string* error) {
   const std::string file = dir + "/" + kWeeklySpend;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  MappedFile in;
+  struct stat st {};
+  if (!in.Open(file, &st)) {
     *error = "--reports: cannot open " + file;
     return false;
   }
-  CsvReader csv(in);
-  std::vector<std::string> header, row;
-  if (csv.Next(&header) != CsvReader::Row::kOk) {
-    *error = file + ": no header row";
+  // As `adwatch replay --format google-weekly-spend --release google-DAY --observed-at T` would
+  // read it: the release is named after the download's day and taken when the download was.
+  ReportFileOptions options;
+  options.release = std::string(kRegistry) + "-" + FormatTimestamp(observed_at).substr(0, 10);
+  options.observed_at = observed_at;
+  ParsedReportFile parsed;
+  if (!ParseReportFile(ReportFileFormat::kGoogleWeeklySpend, in.text(), file, options, &parsed,
+                       error)) {
     return false;
   }
-  const int id = Column(header, "Advertiser_ID"), name = Column(header, "Advertiser_Name"),
-            week = Column(header, "Week_Start_Date"), spend = Column(header, "Spend_GBP");
-  if (id < 0 || name < 0 || week < 0 || spend < 0) {
-    *error = file +
-             ":1: the header lacks Advertiser_ID, Advertiser_Name, Week_Start_Date or "
-             "Spend_GBP";
-    return false;
-  }
-  const std::string release =
-      std::string(kRegistry) + "-" + FormatTimestamp(observed_at).substr(0, 10);
-  for (;;) {
-    const CsvReader::Row r = csv.Next(&row);
-    if (r == CsvReader::Row::kEnd) break;
-    if (r == CsvReader::Row::kMalformed || row.size() != header.size()) {
-      BadRow(file, csv.line(), r == CsvReader::Row::kMalformed ? "malformed_csv" : "column_count");
-      continue;
-    }
+  for (const std::string& e : parsed.errors) BadRow(e);
+  for (const Report& r : parsed.reports) {
     // One file covers every country: a row is the country's when its advertiser has an ad
     // there (never decided by which currency column is filled).
-    const std::string& advertiser = row[static_cast<std::size_t>(id)];
-    if (advertisers.count(advertiser) == 0) continue;
-    const auto start = ParseDateOrTimestamp(row[static_cast<std::size_t>(week)]);
-    const auto pence = WholePoundsToPence(row[static_cast<std::size_t>(spend)]);
-    if (!UsableAdId(advertiser) || !start || row[static_cast<std::size_t>(week)].size() != 10 ||
-        !pence) {
-      BadRow(file, csv.line(), "bad_value");
+    if (advertisers.count(r.advertiser_id) == 0) continue;
+    const std::string json = ReportToJson(r);
+    if (!UsableAdId(r.advertiser_id) || !ValidUtf8(json)) {
+      BadRow(file + ": advertiser " + r.advertiser_id + ": " +
+             (ValidUtf8(json) ? "bad_advertiser_id" : "bad_encoding"));
       continue;
     }
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>,
-                      rapidjson::CrtAllocator, rapidjson::kWriteValidateEncodingFlag>
-        w(buffer);
-    bool ok = w.StartObject();
-    for (const auto& [k, v] : {std::pair<const char*, std::string>{"kind", "report"},
-                               {"registry", kRegistry},
-                               {"observed_at", FormatTimestamp(observed_at)},
-                               {"release", release},
-                               {"report", "weekly"},
-                               {"advertiser_id", advertiser},
-                               {"advertiser_name", row[static_cast<std::size_t>(name)]},
-                               {"period_start", FormatTimestamp(*start).substr(0, 10)},
-                               {"period_end", FormatTimestamp(*start + 6 * 86400).substr(0, 10)}}) {
-      ok = ok && w.Key(k) && w.String(v);
-    }
-    ok = ok && w.Key("disclaimer") && w.Null() && w.Key("amount_lower_pence") && w.Int64(*pence) &&
-         w.Key("amount_upper_pence") && w.Int64(*pence) && w.Key("ads_in_library") && w.Null() &&
-         w.EndObject();
-    if (!ok) {
-      BadRow(file, csv.line(), "bad_encoding");
-      continue;
-    }
-    if (!Send(std::string(buffer.GetString(), buffer.GetSize()))) {
+    if (!Send(json)) {
       *error = "cannot produce to Kafka";
       return false;
     }

@@ -9,9 +9,12 @@
 // it get no message, so adwatch reports them *missing* (neither unlisted nor removed).
 // Bad rows (wrong column count, malformed quoting, invalid UTF-8, unusable or repeated Ad_ID)
 // are counted (bad_row) and skipped.
-// With `reports` and `google-political-ads-advertiser-weekly-spend.csv` beside the file, the
-// weekly spend rows of advertisers that have an ad in the country go out as `report` messages
-// (key `google:<Advertiser_ID>`), amounts `Spend_GBP` in whole pounds as pence.
+// The file is read in place (memory-mapped) by core's CsvReader, strict.
+// With `reports` and `google-political-ads-advertiser-weekly-spend.csv` beside the file, that
+// file is read as `adwatch replay --format google-weekly-spend` reads it (source/report_files.h;
+// release `google-<day of observed_at>`, observed at the crawl's time) and the reports of
+// advertisers that have an ad in the country go out as `report` messages (key
+// `google:<Advertiser_ID>`); its bad rows (of any country) count as bad_row.
 // Thread-safety: call from one thread.
 #pragma once
 

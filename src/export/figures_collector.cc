@@ -12,6 +12,15 @@ using prometheus::MetricType;
 
 double Gbp(Pence pence) { return static_cast<double>(pence) / kPencePerPound; }
 
+// Calls `add(labels, e)` for each of the first `count` parties, labels {party, registry}.
+template <typename Add>
+void ForEachParty(const std::vector<std::string>& parties, std::size_t count,
+                  const std::string& registry, Add add) {
+  for (std::size_t e = 0; e < count; ++e) {
+    add(std::vector<ClientMetric::Label>{{"party", parties[e]}, {"registry", registry}}, e);
+  }
+}
+
 class FamilyBuilder {
  public:
   FamilyBuilder(std::string name, std::string help, MetricType type) {
@@ -139,14 +148,13 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
         "Ads listed in the latest crawl of each registry scope, as the crawler reported",
         MetricType::Gauge);
     for (const RegistryFigures& r : f.registries) {
-      for (std::size_t e = 0; e < f.entities; ++e) {
-        std::vector<ClientMetric::Label> l{{"party", entities_[e]}, {"registry", r.registry}};
+      ForEachParty(entities_, f.entities, r.registry, [&](const auto& l, std::size_t e) {
         known.Add(l, static_cast<double>(r.known[e]));
         missing.Add(l, static_cast<double>(r.missing[e]));
         unlisted.Add(l, static_cast<double>(r.unlisted[e]));
         removed.Add(l, static_cast<double>(r.removed[e]));
         missing_spend.AddBounds(l, r.missing_spend[e]);
-      }
+      });
       if (r.last_crawl_end) {
         last_end.Add({{"registry", r.registry}}, static_cast<double>(*r.last_crawl_end));
       }
@@ -174,13 +182,12 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
                           "(0 when not above)",
                           MetricType::Gauge);
     for (const ReportFigures& r : f.reports) {
-      for (std::size_t e = 0; e < f.entities; ++e) {
-        std::vector<ClientMetric::Label> l{{"party", entities_[e]}, {"registry", r.registry}};
+      ForEachParty(entities_, f.entities, r.registry, [&](const auto& l, std::size_t e) {
         spend.Add(l, Gbp(r.spend[e]));
         ads.Add(l, static_cast<double>(r.ads[e]));
         gap.Add(l, Gbp(f.ReportGap(r, e)));
         ads_gap.Add(l, static_cast<double>(f.ReportAdsGap(r, e)));
-      }
+      });
     }
     // The other side of the comparison, so that Prometheus can compare sums across instances
     // (reports and ads are keyed differently and may live on different instances).
@@ -189,11 +196,10 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
                         "(known, not missing), GBP; +Inf when one is open-ended",
                         MetricType::Gauge);
     for (const RegistryFigures& r : f.registries) {
-      for (std::size_t e = 0; e < f.entities; ++e) {
-        shown.Add({{"party", entities_[e]}, {"registry", r.registry}},
-                  r.shown_open_ended[e] > 0 ? std::numeric_limits<double>::infinity()
-                                            : Gbp(r.shown_upper[e]));
-      }
+      ForEachParty(entities_, f.entities, r.registry, [&](const auto& l, std::size_t e) {
+        shown.Add(l, r.shown_open_ended[e] > 0 ? std::numeric_limits<double>::infinity()
+                                               : Gbp(r.shown_upper[e]));
+      });
     }
     for (auto* b : {&spend, &ads, &gap, &ads_gap, &shown}) out.push_back(b->Take());
   }

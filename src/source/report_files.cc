@@ -82,6 +82,36 @@ int Column(const std::vector<std::string>& header, Match match) {
   return -1;
 }
 
+// The header row into `fields`; false with `error` when the text has none.
+bool Header(CsvReader& reader, std::string_view name, std::vector<std::string>* fields,
+            std::string* error) {
+  std::size_t line = 0;
+  std::string bad;
+  if (!reader.Next(fields, &line, &bad) || !bad.empty()) {
+    *error = std::string(name) + ": no header row";
+    return false;
+  }
+  return true;
+}
+
+// Whether a record the reader gave is a data row with the `needed` cells: a blank line is not
+// a row; a row that is broken or short is counted and goes into the errors.
+bool DataRow(const std::vector<std::string>& fields, std::size_t line, const std::string& bad,
+             std::size_t needed, std::string_view name, ParsedReportFile* out) {
+  if (fields.size() == 1 && Trim(fields[0]).empty()) return false;  // blank line
+  ++out->rows;
+  if (!bad.empty()) {
+    out->errors.push_back(Where(name, line) + bad);
+    return false;
+  }
+  if (fields.size() < needed) {
+    out->errors.push_back(Where(name, line) + "row has " + std::to_string(fields.size()) +
+                          " cells, the header needs " + std::to_string(needed));
+    return false;
+  }
+  return true;
+}
+
 // Sets the defaults every report of a file shares (release, observed_at) and sums the rows of
 // one advertiser and period into one report (Meta lists pages of the same name and disclaimer
 // on separate rows).
@@ -117,10 +147,7 @@ bool ParseGoogle(std::string_view text, std::string_view name, const ReportFileO
   std::vector<std::string> fields;
   std::size_t line = 0;
   std::string bad;
-  if (!reader.Next(&fields, &line, &bad) || !bad.empty()) {
-    *error = std::string(name) + ": no header row";
-    return false;
-  }
+  if (!Header(reader, name, &fields, error)) return false;
   const std::string spend_column = Lower("Spend_" + options.currency);
   const int id = Column(fields, [](const std::string& h) { return h == "advertiser_id"; });
   const int who = Column(fields, [](const std::string& h) { return h == "advertiser_name"; });
@@ -138,17 +165,7 @@ bool ParseGoogle(std::string_view text, std::string_view name, const ReportFileO
   }
   const auto needed = static_cast<std::size_t>(std::max({id, who, week, spend})) + 1;
   while (reader.Next(&fields, &line, &bad)) {
-    if (fields.size() == 1 && Trim(fields[0]).empty()) continue;  // blank line
-    ++out->rows;
-    if (!bad.empty()) {
-      out->errors.push_back(Where(name, line) + bad);
-      continue;
-    }
-    if (fields.size() < needed) {
-      out->errors.push_back(Where(name, line) + "row has " + std::to_string(fields.size()) +
-                            " cells, the header needs " + std::to_string(needed));
-      continue;
-    }
+    if (!DataRow(fields, line, bad, needed, name, out)) continue;
     Report r;
     r.registry = "google";
     r.kind = ReportKind::kWeekly;
@@ -215,10 +232,7 @@ bool ParseMeta(std::string_view text, std::string_view name, const ReportFileOpt
   std::vector<std::string> fields;
   std::size_t line = 0;
   std::string bad;
-  if (!reader.Next(&fields, &line, &bad) || !bad.empty()) {
-    *error = std::string(name) + ": no header row";
-    return false;
-  }
+  if (!Header(reader, name, &fields, error)) return false;
   const int page_id = Column(fields, [](const std::string& h) { return h == "page id"; });
   const int page = Column(fields, [](const std::string& h) { return h == "page name"; });
   const int disclaimer = Column(fields, [](const std::string& h) { return h == "disclaimer"; });
@@ -250,17 +264,7 @@ bool ParseMeta(std::string_view text, std::string_view name, const ReportFileOpt
   const auto needed =
       static_cast<std::size_t>(std::max({page_id, page, disclaimer, amount, ads})) + 1;
   while (reader.Next(&fields, &line, &bad)) {
-    if (fields.size() == 1 && Trim(fields[0]).empty()) continue;
-    ++out->rows;
-    if (!bad.empty()) {
-      out->errors.push_back(Where(name, line) + bad);
-      continue;
-    }
-    if (fields.size() < needed) {
-      out->errors.push_back(Where(name, line) + "row has " + std::to_string(fields.size()) +
-                            " cells, the header needs " + std::to_string(needed));
-      continue;
-    }
+    if (!DataRow(fields, line, bad, needed, name, out)) continue;
     const auto cell = [&](int i) { return Trim(fields[static_cast<std::size_t>(i)]); };
     Report r;
     r.registry = "meta";

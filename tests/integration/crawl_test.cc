@@ -632,11 +632,16 @@ TEST_F(CrawlEndToEnd, GoogleDownloadsADayApartGiveTheFiguresAndMissingAdsOfTheFi
          "12300\n"
          "AR999,\"Friends of Main Street, Inc.\",US-Federal-2018,2019-12-01,100,90,0,0,0,0,0,0,0,"
          "0,0,77\n"
-         "AR222,Labour Party,,2019-11-24,5850,5300,0,0,0,0,0,0,0,0,0,4500\n";
+         "AR222,Labour Party,,2019-11-24,5850,5300,0,0,0,0,0,0,0,0,0,4500\n"
+         // Another election cycle's row of the same advertiser and week: summed into one report.
+         "AR222,Labour Party,EU-Parliament-2019,2019-11-24,650,590,0,0,0,0,0,0,0,0,0,500\n"
+         "AR111,\"The Conservative & Unionist Party\",,2019-12-08,1,1,0,0,0,0,0,0,0,0,0,12.5\n";
   testing::Subprocess reports({"crawl", "google", (dir_ / "bundle1").string(), "--brokers",
                                kafka_->bootstrap(), "--topic", "adwatch.reports", "--reports",
                                "--observed-at", "2019-12-11T06:00:00Z"});
   ASSERT_EQ(reports.Wait(60), 0) << reports.Stderr();
+  // The creative-stats file's broken row and the weekly spend's pence-bearing amount.
+  EXPECT_EQ(Field(reports.WaitForLine("crawled registry=google", 1), "bad_rows"), 2);
   const auto got = testing::ConsumeTopic(kafka_->bootstrap(), "adwatch.reports", 100, 5);
   std::vector<std::string> report_rows;
   for (const auto& message : got) {
@@ -649,12 +654,12 @@ TEST_F(CrawlEndToEnd, GoogleDownloadsADayApartGiveTheFiguresAndMissingAdsOfTheFi
   EXPECT_EQ(report_rows[0],
             "{\"kind\":\"report\",\"registry\":\"google\",\"observed_at\":\"2019-12-11T06:00:00Z\","
             "\"release\":\"google-2019-12-11\",\"report\":\"weekly\",\"advertiser_id\":\"AR111\","
-            "\"advertiser_name\":\"The Conservative & Unionist Party\",\"period_start\":"
-            "\"2019-12-01\",\"period_end\":\"2019-12-07\",\"disclaimer\":null,"
+            "\"advertiser_name\":\"The Conservative & Unionist Party\",\"disclaimer\":null,"
+            "\"period_start\":\"2019-12-01\",\"period_end\":\"2019-12-07\","
             "\"amount_lower_pence\":1230000,\"amount_upper_pence\":1230000,"
             "\"ads_in_library\":null}");
   EXPECT_NE(report_rows[1].find("\"advertiser_id\":\"AR222\""), std::string::npos);
-  EXPECT_NE(report_rows[1].find("\"amount_lower_pence\":450000"), std::string::npos);
+  EXPECT_NE(report_rows[1].find("\"amount_lower_pence\":500000"), std::string::npos);
 }
 
 }  // namespace

@@ -10,7 +10,6 @@
 #include <map>
 #include <set>
 
-#include "core/csv.h"
 #include "core/rapidjson.h"
 
 namespace adwatch {
@@ -37,33 +36,6 @@ ParsedReportFile Parse(ReportFileFormat format, const std::string& path,
 }
 
 EpochSeconds D(const char* day) { return *ParseDateOrTimestamp(day); }
-
-TEST(CsvReaderTest, QuotesCommasLineBreaksAndErrors) {
-  CsvReader reader(
-      "\xEF\xBB\xBF"
-      "a,\"b,\"\"c\"\"\",d\r\n\"x\ny\",2\nbad\"q,1\n\"open");
-  std::vector<std::string> f;
-  std::size_t line = 0;
-  std::string error;
-  ASSERT_TRUE(reader.Next(&f, &line, &error));
-  EXPECT_EQ(f, (std::vector<std::string>{"a", "b,\"c\"", "d"}));
-  EXPECT_EQ(line, 1u);
-  EXPECT_TRUE(error.empty());
-  ASSERT_TRUE(reader.Next(&f, &line, &error));
-  EXPECT_EQ(f, (std::vector<std::string>{"x\ny", "2"}));
-  EXPECT_EQ(line, 2u);
-  ASSERT_TRUE(reader.Next(&f, &line, &error));
-  EXPECT_EQ(line, 4u);
-  EXPECT_EQ(f, (std::vector<std::string>{"bad\"q", "1"}));  // a literal quote, as in Meta's files
-  EXPECT_TRUE(error.empty());
-  ASSERT_TRUE(reader.Next(&f, &line, &error));
-  EXPECT_EQ(error, "unterminated quoted field");
-  EXPECT_FALSE(reader.Next(&f, &line, &error));
-  EXPECT_EQ(CsvField("plain"), "plain");
-  EXPECT_EQ(CsvField("a,b"), "\"a,b\"");
-  EXPECT_EQ(CsvField("say \"hi\""), "\"say \"\"hi\"\"\"");
-  EXPECT_EQ(CsvField("two\nlines"), "\"two\nlines\"");
-}
 
 TEST(GoogleWeeklySpendTest, The2020LayoutWithBadRowsBetweenGoodOnes) {
   const auto path = Fixture("google-weekly-spend-2020.csv");
