@@ -7,7 +7,7 @@ packages=(
   libprotobuf-dev protobuf-compiler libyaml-cpp-dev libhyperscan-dev libcli11-dev libsqlite3-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   kcat prometheus prometheus-alertmanager clang-format clang-tidy python3 python3-yaml
-  chromium systemd clang-14 libclang-rt-14-dev
+  chromium systemd clang clang-14 libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do
