@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/log.h"
@@ -71,7 +72,12 @@ KafkaConsumer::~KafkaConsumer() {
   // leave it to process exit.
   if (!ever_assigned_) return;
   Close();
-  if (rk_ != nullptr) rd_kafka_destroy(rk_);
+  if (rk_ == nullptr) return;
+  if (close_abandoned_) {
+    rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  } else {
+    rd_kafka_destroy(rk_);
+  }
 }
 
 void KafkaConsumer::RebalanceTrampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -238,6 +244,35 @@ void KafkaConsumer::Close() {
   if (closed_ || rk_ == nullptr || !ever_assigned_) return;  // see the destructor
   closed_ = true;
   rd_kafka_consumer_close(rk_);  // revokes (the callback persists) and leaves the group
+}
+
+// The bounded close: rd_kafka_consumer_close_queue() runs the same close in the background and
+// forwards its callbacks (the revoke) to a queue served here until the close completes or the
+// limit passes.
+bool KafkaConsumer::CloseWithin(std::chrono::milliseconds limit) {
+  if (closed_ || rk_ == nullptr || !ever_assigned_) return true;  // see the destructor
+  closed_ = true;
+  const auto start = std::chrono::steady_clock::now();
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_);
+  rd_kafka_error_t* error = rd_kafka_consumer_close_queue(rk_, queue);
+  bool done = error == nullptr;
+  if (error != nullptr) {
+    Log(LogLevel::kWarn, "consumer_close_failed", {{"error", rd_kafka_error_string(error)}});
+    rd_kafka_error_destroy(error);
+  }
+  while (done && rd_kafka_consumer_closed(rk_) == 0) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        start + limit - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      done = false;
+      break;
+    }
+    // Serves the revoke callback (and errors) of the close.
+    rd_kafka_queue_poll_callback(queue, static_cast<int>(std::min<long long>(left.count(), 100)));
+  }
+  rd_kafka_queue_destroy(queue);
+  close_abandoned_ = !done;
+  return done;
 }
 
 }  // namespace adwatch

@@ -11,6 +11,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -75,6 +76,12 @@ class KafkaConsumer {
 
   /// Commits stored offsets and leaves the group.
   void Close();
+  /// Close() bounded by `limit`: with the brokers gone, librdkafka's close can retry the
+  /// coordinator query forever (librdkafka #3740). Past the limit the close is abandoned and
+  /// the destructor destroys the handle without it (RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  /// the group then notices the member's departure by its session timeout. True when the close
+  /// completed in time. Callers checkpoint first: nothing depends on the close finishing.
+  bool CloseWithin(std::chrono::milliseconds limit);
 
  private:
   KafkaConsumer() = default;
@@ -90,6 +97,7 @@ class KafkaConsumer {
   IncidentCallback on_incident_;
   void Incident(std::int32_t partition, const std::string& why);
   bool closed_ = false;
+  bool close_abandoned_ = false;  // CloseWithin ran out of time: destroy without the close
   bool ever_assigned_ = false;
   LogRateLimiter error_log_{5};
 };
