@@ -10,6 +10,7 @@ a chart has its own colour, and no statutory-limit diamond touches a label.
 Writes the screenshot to live-page.png in the working directory (the README's picture is
 docs/live-page.png, taken the same way from a longer run).
 """
+import fcntl
 import json
 import os
 import re
@@ -51,6 +52,8 @@ class DevTools:
         self.profile = tempfile.mkdtemp(prefix="adwatch-chromium-")
         to_chrome, self.out = os.pipe()
         self.inp, from_chrome = os.pipe()
+        # Above 4, so that placing them on fds 3 and 4 cannot close one of them.
+        to_chrome, from_chrome = (self.above(to_chrome), self.above(from_chrome))
         # bash places the pipe ends on fds 3 and 4 (dash takes single-digit fds only).
         self.proc = harness.start(
             ["/bin/bash", "-c", f'exec "$@" 3<&{to_chrome} 4>&{from_chrome} '
@@ -65,6 +68,12 @@ class DevTools:
         os.close(from_chrome)
         self.buffer, self.next_id, self.session = b"", 0, None
         self.size = (width, height)
+
+    @staticmethod
+    def above(fd):
+        high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+        os.close(fd)
+        return high
 
     def call(self, method, timeout=60, **params):
         self.next_id += 1
@@ -95,9 +104,9 @@ class DevTools:
                   deviceScaleFactor=1, mobile=False)
         self.call("Page.navigate", url=url)
 
-    def evaluate(self, expression):
-        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True,
-                           awaitPromise=True)
+    def evaluate(self, expression, timeout=60):
+        result = self.call("Runtime.evaluate", timeout, expression=expression,
+                           returnByValue=True, awaitPromise=True)
         if "exceptionDetails" in result:
             harness.fail(f"in the page: {result['exceptionDetails']}")
         return result["result"].get("value")
@@ -117,9 +126,12 @@ MEASURE = """
 new Promise((resolve, reject) => {
   const started = Date.now();
   const poll = () => {
-    const drawn = document.getElementById("status").textContent.startsWith("updated") &&
+    const status = document.getElementById("status");
+    const drawn = status !== null && status.textContent.startsWith("updated") &&
       document.querySelectorAll("#themes .legend-item").length > 0;
-    if (drawn) {
+    // The demo's third parties reach the scale of their limits within seconds.
+    const limits = document.querySelectorAll("#todate .limit").length > 0;
+    if (drawn && (limits || Date.now() - started > 60000)) {
       const box = e => { const r = e.getBoundingClientRect();
                          return [r.left, r.top, r.right, r.bottom]; };
       const fill = e => getComputedStyle(e).fill;
@@ -132,10 +144,10 @@ new Promise((resolve, reject) => {
         limits: [...document.querySelectorAll("#todate .limit")].map(box),
         labels: [...document.querySelectorAll("#todate text")].map(t => ({
           text: t.textContent, box: box(t)})),
-        width: document.getElementById("themes").getBoundingClientRect().width,
+        chart: box(document.getElementById("themes")),
       });
-    } else if (Date.now() - started > 30000) {
-      reject(new Error("the page did not draw within 30 s"));
+    } else if (Date.now() - started > 60000) {
+      reject(new Error("the page did not draw within 60 s"));
     } else {
       setTimeout(poll, 100);
     }
@@ -154,14 +166,16 @@ def check_drawing(url):
     tools = DevTools(WIDTH, HEIGHT)
     try:
         tools.open(url)
-        m = tools.evaluate(MEASURE)
+        m = tools.evaluate(MEASURE, timeout=90)
     finally:
         tools.close()
     legend = m["legend"]
     if len(legend) < 3:
         harness.fail(f"theme legend has {len(legend)} items")
     for i, a in enumerate(legend):
-        if a["box"][2] > m["width"] + 1 or a["box"][2] - a["box"][0] < 15:
+        chart = m["chart"]
+        if (a["box"][0] < chart[0] - 1 or a["box"][2] > chart[2] + 1 or a["box"][3] > chart[3] + 1
+                or a["box"][2] - a["box"][0] < 15):
             harness.fail(f"legend item {a['name']} is outside the chart or empty: {a['box']}")
         for b in legend[i + 1:]:
             if intersect(a["box"], b["box"]):
@@ -180,6 +194,9 @@ def check_drawing(url):
                          f"{legend_color.get(seg['name'])}")
     if len(set(m["bars"])) != len(m["bars"]):
         harness.fail(f"two parties share a colour in the spend chart: {m['bars']}")
+    if not m["limits"]:
+        harness.fail("no statutory-limit diamond was drawn within 60 s (the demo's third "
+                     "parties reach their limits' scale)")
     for d in m["limits"]:
         for label in m["labels"]:
             if intersect(d, label["box"]):
