@@ -121,31 +121,38 @@ class DevTools:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
-# Runs in the page once it has drawn from the API: boxes as the browser laid them out.
-MEASURE = """
+# Boxes as the browser laid them out, and the colours it painted.
+SNAPSHOT = """
+(() => {
+  const box = e => { const r = e.getBoundingClientRect();
+                     return [r.left, r.top, r.right, r.bottom]; };
+  const fill = e => getComputedStyle(e).fill;
+  return {
+    legend: [...document.querySelectorAll("#themes .legend-item")].map(g => ({
+      name: g.dataset.series, box: box(g), color: fill(g.querySelector(".swatch"))})),
+    segments: [...document.querySelectorAll("#themes .segment")].map(r => ({
+      name: r.dataset.series, color: fill(r)})),
+    bars: [...document.querySelectorAll("#todate .mid")].map(r => fill(r)),
+    limits: [...document.querySelectorAll("#todate .limit")].map(box),
+    labels: [...document.querySelectorAll("#todate text")].map(t => ({
+      text: t.textContent, box: box(t)})),
+    chart: box(document.getElementById("themes")),
+  };
+})()
+"""
+
+# Waits until the page has drawn from the API, with at least one limit diamond (the demo's
+# third parties reach the scale of their limits within seconds), for up to 60 s.
+WAIT = """
 new Promise((resolve, reject) => {
   const started = Date.now();
   const poll = () => {
     const status = document.getElementById("status");
     const drawn = status !== null && status.textContent.startsWith("updated") &&
       document.querySelectorAll("#themes .legend-item").length > 0;
-    // The demo's third parties reach the scale of their limits within seconds.
     const limits = document.querySelectorAll("#todate .limit").length > 0;
     if (drawn && (limits || Date.now() - started > 60000)) {
-      const box = e => { const r = e.getBoundingClientRect();
-                         return [r.left, r.top, r.right, r.bottom]; };
-      const fill = e => getComputedStyle(e).fill;
-      resolve({
-        legend: [...document.querySelectorAll("#themes .legend-item")].map(g => ({
-          name: g.dataset.series, box: box(g), color: fill(g.querySelector(".swatch"))})),
-        segments: [...document.querySelectorAll("#themes .segment")].map(r => ({
-          name: r.dataset.series, color: fill(r)})),
-        bars: [...document.querySelectorAll("#todate .mid")].map(r => fill(r)),
-        limits: [...document.querySelectorAll("#todate .limit")].map(box),
-        labels: [...document.querySelectorAll("#todate text")].map(t => ({
-          text: t.textContent, box: box(t)})),
-        chart: box(document.getElementById("themes")),
-      });
+      resolve(true);
     } else if (Date.now() - started > 60000) {
       reject(new Error("the page did not draw within 60 s"));
     } else {
@@ -161,19 +168,27 @@ def intersect(a, b):
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def check_drawing(url):
-    """The layout of the theme and spend charts, measured by the browser."""
+def check_drawing(url, samples=10):
+    """The layout of the theme and spend charts, measured by the browser as the demo's figures
+    grow: once drawn, then at every page refresh (2 s) for `samples` more."""
     tools = DevTools(WIDTH, HEIGHT)
     try:
         tools.open(url)
-        m = tools.evaluate(MEASURE, timeout=90)
+        tools.evaluate(WAIT, timeout=90)
+        for sample in range(samples + 1):
+            if sample:
+                time.sleep(2)
+            check_layout(tools.evaluate(SNAPSHOT), sample)
     finally:
         tools.close()
+
+
+def check_layout(m, sample):
     legend = m["legend"]
     if len(legend) < 3:
         harness.fail(f"theme legend has {len(legend)} items")
+    chart = m["chart"]
     for i, a in enumerate(legend):
-        chart = m["chart"]
         if (a["box"][0] < chart[0] - 1 or a["box"][2] > chart[2] + 1 or a["box"][3] > chart[3] + 1
                 or a["box"][2] - a["box"][0] < 15):
             harness.fail(f"legend item {a['name']} is outside the chart or empty: {a['box']}")
@@ -195,17 +210,16 @@ def check_drawing(url):
     if len(set(m["bars"])) != len(m["bars"]):
         harness.fail(f"two parties share a colour in the spend chart: {m['bars']}")
     if not m["limits"]:
-        harness.fail("no statutory-limit diamond was drawn within 60 s (the demo's third "
-                     "parties reach their limits' scale)")
+        harness.fail("no statutory-limit diamond drawn (the demo's third parties reach their "
+                     "limits' scale within seconds)")
     for d in m["limits"]:
         for label in m["labels"]:
             if intersect(d, label["box"]):
                 harness.fail(f"limit diamond {d} overlaps label {label['text']!r} "
                              f"{label['box']}")
-    harness.log(f"drawing: {len(legend)} legend items apart, {len(colors)} theme colours, "
-                f"{len(m['bars'])} party colours, {len(m['limits'])} limit diamonds clear of "
-                f"{len(m['labels'])} labels")
-    return m
+    harness.log(f"drawing {sample}: {len(legend)} legend items apart, {len(colors)} theme "
+                f"colours, {len(m['bars'])} party colours, {len(m['limits'])} limit diamonds "
+                f"clear of {len(m['labels'])} labels")
 
 
 def png_rgb(path):
