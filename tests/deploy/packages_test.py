@@ -12,9 +12,10 @@ Programs are collected from the files themselves:
     `&&`, `||`, `|`, `$(`, `exec`, `sudo`), shell keywords and builtins left out;
   - tests/**/*.py: the literal program of subprocess.run/Popen/call/check_*/harness start()
     argument lists and of shutil.which(), and every imported module that is not a test file;
-  - C++ under tests/ and bench/: the first word of a literal assigned to a `cmd`/`command`
-    variable, the literal program of execlp/execvp/posix_spawnp, and the first literal of an
-    `argv = {"prog", ...}` list.
+  - C++ under tests/ and bench/ in files that exec or popen: the first word of a literal
+    assigned to a `cmd`/`command` variable, the literal program of execlp/execvp/posix_spawnp,
+    the first literal of an `argv = {"prog", ...}` list or of a Run*/Spawn*/Exec* helper's
+    `({"prog", ...})` (RunAdwatch's arguments are adwatch's).
 Each program is resolved with PATH lookup and `readlink -f` (alternatives followed), each module
 with /usr/bin/python3's importlib, then `dpkg -S`. The owning package must be one that
 install-deps.sh lists, or in the closure of their Depends/Pre-Depends (what
@@ -240,6 +241,9 @@ def from_cpp(found):
         r"\b(?:cmd|command)\w*\s*=\s*(?:std::string\s*\(\s*)?\"([A-Za-z][\w.+-]*)",
         r"\b(?:execlp|execvp|execvpe|posix_spawnp)\s*\(\s*(?:[^,()]*,\s*)?\"([\w.+-]+)\"",
         r"\bargv\w*\s*(?:\[\s*\w*\s*\])?\s*=?\s*\{\s*\"([A-Za-z][\w.+-]*)\"",
+        # A helper that runs an argument list: RunProgram({"curl", ...}) (not RunAdwatch).
+        r"\b(?!\w*Adwatch)\w*(?:Run|Spawn|Exec)\w*\s*\(\s*(?:std::vector<std::string>\s*)?"
+        r"\{\s*\"([A-Za-z][\w.+-]*)\"",
     ]
     for path in paths:
         text = read(path)
@@ -254,23 +258,46 @@ def from_cpp(found):
 
 # --- resolving to packages ------------------------------------------------------------------
 
-def dpkg_owner(path):
-    """The package owning `path`, trying the merged-/usr twin (/bin/x for /usr/bin/x)."""
-    candidates = [path]
+def twins(path):
+    """`path` and its merged-/usr twin (/bin/x for /usr/bin/x): dpkg knows one of them."""
     m = re.match(r"^/usr(/(?:s?bin|lib\w*)/.*)$", path)
     if m:
-        candidates.append(m.group(1))
-    elif re.match(r"^/(?:s?bin|lib\w*)/", path):
-        candidates.append("/usr" + path)
-    for c in candidates:
-        out = subprocess.run(["dpkg", "-S", c], capture_output=True, text=True)
-        for line in out.stdout.splitlines():
-            if line.startswith("diversion "):
-                continue
-            pkgs, _, owned = line.partition(": ")
-            if owned.strip() == c:
-                return [p.strip().split(":")[0] for p in pkgs.split(",")]
-    return None
+        return [path, m.group(1)]
+    if re.match(r"^/(?:s?bin|lib\w*)/", path):
+        return [path, "/usr" + path]
+    return [path]
+
+
+def dpkg_owners(paths):
+    """{path: [packages]} for the paths a package owns: one `dpkg -S` for all of them."""
+    candidates = sorted({c for p in paths for c in twins(p)})
+    out = subprocess.run(["dpkg", "-S", *candidates], capture_output=True, text=True).stdout
+    owned = {}
+    for line in out.splitlines():
+        if line.startswith("diversion "):
+            continue
+        pkgs, _, path = line.partition(": ")
+        if path.strip() in candidates:
+            owned[path.strip()] = [p.strip().split(":")[0] for p in pkgs.split(",")]
+    result = {}
+    for p in paths:
+        for c in twins(p):
+            if c in owned:
+                result[p] = owned[c]
+                break
+    return result
+
+
+def symlink_hops(path):
+    """`path` and every link it goes through: /usr/bin/c++ -> /etc/alternatives/c++ -> ..."""
+    hops = []
+    while path not in hops:
+        hops.append(path)
+        if not os.path.islink(path):
+            break
+        path = os.path.join(os.path.dirname(path), os.readlink(path))
+        path = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+    return hops
 
 
 def installed_db():
@@ -324,30 +351,10 @@ def main():
 
     problems = []
 
+    to_check = []  # (what, used by, path)
+
     def check(what, source, path):
-        """Every hop of the symlink chain from `path` that a package owns must be installed:
-        /usr/bin/clang++ (package clang) -> /usr/lib/llvm-14/bin/clang (clang-14)."""
-        hops, seen = [], set()
-        while path not in seen:
-            seen.add(path)
-            hops.append(path)
-            if not os.path.islink(path):
-                break
-            path = os.path.join(os.path.dirname(path), os.readlink(path))
-            path = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
-        owned = False
-        for hop in hops:
-            owners = dpkg_owner(hop)
-            if owners is None:
-                continue  # /etc/alternatives/*, /usr/bin/c++ (update-alternatives' links)
-            owned = True
-            if not any(o in allowed for o in owners):
-                problems.append(f"{what} (used by {source}) is {hop} from package "
-                                f"{'/'.join(owners)}, which scripts/install-deps.sh does not "
-                                f"install (add {owners[0]} to its packages)")
-        if not owned:
-            problems.append(f"{what} (used by {source}) is {hops[-1]}, which no Debian package "
-                            "owns: install it from a package listed in scripts/install-deps.sh")
+        to_check.append((what, source, path))
 
     for prog, source in sorted(programs.items()):
         located = prog if prog.startswith("/") else shutil.which(prog, path=DEBIAN_PATH)
@@ -373,6 +380,22 @@ def main():
             continue
         path = python_itself if origin in ("built-in", "frozen") else os.path.abspath(origin)
         check(f"python module `{name}`", source, path)
+
+    # Every hop of the symlink chain that a package owns must be installed: /usr/bin/clang++
+    # (package clang) -> /usr/lib/llvm-14/bin/clang (clang-14).
+    chains = {path: symlink_hops(path) for _, _, path in to_check}
+    owners = dpkg_owners([hop for hops in chains.values() for hop in hops])
+    for what, source, path in to_check:
+        owned = [hop for hop in chains[path] if hop in owners]
+        if not owned:
+            problems.append(f"{what} (used by {source}) is {chains[path][-1]}, which no Debian "
+                            "package owns: install it from a package listed in "
+                            "scripts/install-deps.sh")
+        for hop in owned:
+            if not any(o in allowed for o in owners[hop]):
+                problems.append(f"{what} (used by {source}) is {hop} from package "
+                                f"{'/'.join(owners[hop])}, which scripts/install-deps.sh does "
+                                f"not install (add {owners[hop][0]} to its packages)")
 
     for p in problems:
         print("FAIL: " + p)
