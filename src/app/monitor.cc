@@ -220,25 +220,11 @@ bool Monitor::Run(const std::atomic<bool>& stop) {
   }
   if (!failed_) CheckpointNow();
   Log(LogLevel::kInfo, "stopping", {{"ads", std::to_string(pipeline_.ad_count())}});
-  CloseConsumer();
+  // The state is checkpointed: a broker outage must not turn leaving the group into a shutdown
+  // that never ends.
+  consumer_->CloseWithin(std::chrono::seconds(config_.kafka.close_timeout_seconds));
   started_ = false;
   return !failed_;
-}
-
-// The state is checkpointed before this: leaving the group is a courtesy that a broker outage
-// must not turn into a shutdown that never ends.
-void Monitor::CloseConsumer() {
-  const auto limit = std::chrono::seconds(config_.kafka.close_timeout_seconds);
-  const auto start = std::chrono::steady_clock::now();
-  if (consumer_->CloseWithin(limit)) return;
-  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - start);
-  Log(LogLevel::kWarn, "consumer_close_abandoned",
-      {{"waited_ms", std::to_string(waited.count())},
-       {"close_timeout", std::to_string(config_.kafka.close_timeout_seconds) + "s"},
-       {"why",
-        "the group did not answer in time; state is checkpointed, the group frees the "
-        "partitions after its session timeout"}});
 }
 
 }  // namespace adwatch

@@ -61,7 +61,6 @@ class Monitor {
   void OnIncident(std::int32_t partition, const std::string& why);
   void UpdateLag();
   bool CheckpointNow();
-  void CloseConsumer();
   void Fail(const std::string& why);
 
   Config config_;

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <future>
+#include <memory>
+#include <thread>
 
 #include "core/log.h"
 #include "source/kafka_conf.h"
@@ -72,12 +75,7 @@ KafkaConsumer::~KafkaConsumer() {
   // leave it to process exit.
   if (!ever_assigned_) return;
   Close();
-  if (rk_ == nullptr) return;
-  if (close_abandoned_) {
-    rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-  } else {
-    rd_kafka_destroy(rk_);
-  }
+  if (rk_ != nullptr) rd_kafka_destroy(rk_);
 }
 
 void KafkaConsumer::RebalanceTrampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -271,8 +269,39 @@ bool KafkaConsumer::CloseWithin(std::chrono::milliseconds limit) {
     rd_kafka_queue_poll_callback(queue, static_cast<int>(std::min<long long>(left.count(), 100)));
   }
   rd_kafka_queue_destroy(queue);
-  close_abandoned_ = !done;
-  return done;
+  if (done) return true;
+  Log(LogLevel::kWarn, "consumer_close_abandoned",
+      {{"close_timeout_ms", std::to_string(limit.count())},
+       {"why",
+        "the group coordinator did not answer in time; the state is checkpointed and the group "
+        "frees the partitions after its session timeout"}});
+  DestroyWithoutClose(kDestroyGrace);
+  return false;
+}
+
+namespace {
+// Handles whose destruction did not finish in time (their threads still run): the process
+// must end without running static destructors under them (KafkaConsumer::AbandonedHandles).
+std::atomic<int> abandoned_handles{0};
+}  // namespace
+
+int KafkaConsumer::AbandonedHandles() { return abandoned_handles.load(); }
+
+// Even without the close, rd_kafka_destroy() waits for the group's termination, which can wait
+// on the same coordinator: it runs on its own thread, given `limit`, then left behind.
+void KafkaConsumer::DestroyWithoutClose(std::chrono::milliseconds limit) {
+  rd_kafka_t* rk = rk_;
+  rk_ = nullptr;
+  auto destroyed = std::make_shared<std::promise<void>>();
+  std::future<void> finished = destroyed->get_future();
+  std::thread([rk, destroyed] {
+    rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    destroyed->set_value();
+  }).detach();
+  if (finished.wait_for(limit) == std::future_status::ready) return;
+  abandoned_handles.fetch_add(1);
+  Log(LogLevel::kWarn, "consumer_destroy_abandoned",
+      {{"waited_ms", std::to_string(limit.count())}});
 }
 
 }  // namespace adwatch

@@ -78,10 +78,14 @@ class KafkaConsumer {
   void Close();
   /// Close() bounded by `limit`: with the brokers gone, librdkafka's close can retry the
   /// coordinator query forever (librdkafka #3740). Past the limit the close is abandoned and
-  /// the destructor destroys the handle without it (RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-  /// the group then notices the member's departure by its session timeout. True when the close
-  /// completed in time. Callers checkpoint first: nothing depends on the close finishing.
+  /// the handle destroyed without it (RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE), that too bounded
+  /// (kDestroyGrace); the group notices the member's departure by its session timeout. True
+  /// when the close completed in time. Callers checkpoint first: nothing depends on the close.
   bool CloseWithin(std::chrono::milliseconds limit);
+  static constexpr std::chrono::milliseconds kDestroyGrace{1000};
+  /// Handles whose destruction is still blocked in librdkafka after kDestroyGrace: the process
+  /// should then end with std::_Exit (no static destructors under librdkafka's threads).
+  static int AbandonedHandles();
 
  private:
   KafkaConsumer() = default;
@@ -96,8 +100,8 @@ class KafkaConsumer {
   RevokeCallback on_revoked_;
   IncidentCallback on_incident_;
   void Incident(std::int32_t partition, const std::string& why);
+  void DestroyWithoutClose(std::chrono::milliseconds limit);
   bool closed_ = false;
-  bool close_abandoned_ = false;  // CloseWithin ran out of time: destroy without the close
   bool ever_assigned_ = false;
   LogRateLimiter error_log_{5};
 };
