@@ -274,7 +274,9 @@ TEST(Fault, SigtermWithAllBrokersDownExitsWithinTheCloseTimeout) {
     abandoned += gave_up ? 1 : 0;
     char line[96];
     std::snprintf(line, sizeof line, " %.2fs%s", took,
-                  destroy_left ? "(close+destroy abandoned)" : gave_up ? "(abandoned)" : "");
+                  destroy_left ? "(close+destroy abandoned)"
+                  : gave_up    ? "(abandoned)"
+                               : "");
     timings += line;
     EXPECT_EQ(code, 0) << "round " << round << "\n" << a.History();
     EXPECT_LT(took, limit) << "round " << round << "\n" << a.History();
