@@ -1,6 +1,6 @@
 """The live page of `adwatch demo`, loaded in headless Chromium (Debian `chromium`): the DOM
 after the page's scripts ran shows charts drawn from data (points and bars counted by the page
-itself on its canvases, registry rows, no error), and the screenshot is not blank (PNG decoded
+itself on its canvas and SVG charts, registry rows, no error), and the screenshot is not blank (PNG decoded
 with zlib, the chart areas hold many non-background pixels).
 
 The drawing itself is measured in the page through the DevTools protocol (over
@@ -8,7 +8,7 @@ The drawing itself is measured in the page through the DevTools protocol (over
 a chart has its own colour, and no statutory-limit diamond touches a label.
 
 Writes the screenshot to live-page.png in the working directory (the README's picture is
-docs/live-page.png, taken the same way from a longer run).
+docs/live-page.png, taken from a slower demo during the 9 December outage).
 """
 import fcntl
 import json
