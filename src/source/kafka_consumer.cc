@@ -245,7 +245,7 @@ void KafkaConsumer::Close() {
 }
 
 // The bounded close: rd_kafka_consumer_close_queue() runs the same close in the background and
-// forwards its callbacks (the revoke) to a queue served here until the close completes or the
+// forwards its events (the revoke) to a queue served here until the close completes or the
 // limit passes.
 bool KafkaConsumer::CloseWithin(std::chrono::milliseconds limit) {
   if (closed_ || rk_ == nullptr || !ever_assigned_) return true;  // see the destructor
@@ -265,8 +265,16 @@ bool KafkaConsumer::CloseWithin(std::chrono::milliseconds limit) {
       done = false;
       break;
     }
-    // Serves the revoke callback (and errors) of the close.
-    rd_kafka_queue_poll_callback(queue, static_cast<int>(std::min<long long>(left.count(), 100)));
+    // The close forwards the group's queue here: the revoke comes as an event (handled as the
+    // rebalance callback would), prefetched messages too (dropped: the state is checkpointed
+    // and resumes before them). rd_kafka_queue_poll_callback() would assert on the messages.
+    rd_kafka_event_t* event =
+        rd_kafka_queue_poll(queue, static_cast<int>(std::min<long long>(left.count(), 100)));
+    if (event == nullptr) continue;
+    if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE) {
+      Rebalance(rd_kafka_event_error(event), rd_kafka_event_topic_partition_list(event));
+    }
+    rd_kafka_event_destroy(event);
   }
   rd_kafka_queue_destroy(queue);
   if (done) return true;
