@@ -8,7 +8,7 @@ packages=(
   libcurl4-openssl-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   kcat prometheus prometheus-alertmanager clang-format clang-tidy python3 python3-yaml
-  chromium systemd clang-14 libclang-rt-14-dev
+  chromium systemd clang clang-14 libclang-rt-14-dev
   libmicrohttpd-dev libgnutls28-dev gnutls-bin curl
 )
 missing=()

@@ -227,7 +227,9 @@ bool Monitor::Run(const std::atomic<bool>& stop) {
   }
   if (!failed_) CheckpointNow();
   Log(LogLevel::kInfo, "stopping", {{"ads", std::to_string(pipeline_.ad_count())}});
-  consumer_->Close();
+  // The state is checkpointed: a broker outage must not turn leaving the group into a shutdown
+  // that never ends.
+  consumer_->CloseWithin(std::chrono::seconds(config_.kafka.close_timeout_seconds));
   started_ = false;
   return !failed_;
 }

@@ -403,7 +403,7 @@ void ParseKafka(Parser& p, const YAML::Node& node, KafkaConfig& kafka) {
   std::vector<std::pair<int, std::string>> insecure;  // line, key
   p.ForEach(node, "kafka",
             {"brokers", "group", "topic", "format", "dead_letter_topic", "properties",
-             "allow_insecure_tls"},
+             "allow_insecure_tls", "close_timeout"},
             [&](const std::string& key, const YAML::Node& v, const std::string& path) {
               if (key == "brokers") {
                 if (v.IsSequence()) {
@@ -426,6 +426,10 @@ void ParseKafka(Parser& p, const YAML::Node& node, KafkaConfig& kafka) {
                 if (auto s = p.String(v, path)) kafka.topic = *s;
               } else if (key == "allow_insecure_tls") {
                 if (auto b = p.Bool(v, path)) kafka.allow_insecure_tls = *b;
+              } else if (key == "close_timeout") {
+                if (auto d = p.Duration(v, path, /*allow_zero=*/true)) {
+                  kafka.close_timeout_seconds = *d;
+                }
               } else if (key == "dead_letter_topic") {
                 if (auto s = p.String(v, path, /*allow_empty=*/true)) kafka.dead_letter_topic = *s;
               } else if (key == "format") {

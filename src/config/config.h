@@ -88,6 +88,9 @@ struct KafkaConfig {
   /// ${file:PATH}). Turning certificate checks off needs `allow_insecure_tls`.
   std::vector<std::pair<std::string, std::string>> properties;
   bool allow_insecure_tls = false;
+  /// How long `adwatch run` waits, at shutdown, for the consumer to leave the group; past it
+  /// the close is abandoned (librdkafka #3740: with the brokers gone it can wait forever).
+  std::int64_t close_timeout_seconds = 5;
 };
 
 /// A conversion to the reporting currency: amount * numerator / denominator, floored.

@@ -2,7 +2,11 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <cstring>
+#include <future>
+#include <memory>
+#include <thread>
 
 #include "core/log.h"
 #include "source/kafka_conf.h"
@@ -283,6 +287,74 @@ void KafkaConsumer::Close() {
   if (closed_ || rk_ == nullptr || !ever_assigned_) return;  // see the destructor
   closed_ = true;
   rd_kafka_consumer_close(rk_);  // revokes (the callback persists) and leaves the group
+}
+
+// The bounded close: rd_kafka_consumer_close_queue() runs the same close in the background and
+// forwards its events (the revoke) to a queue served here until the close completes or the
+// limit passes.
+bool KafkaConsumer::CloseWithin(std::chrono::milliseconds limit) {
+  if (closed_ || rk_ == nullptr || !ever_assigned_) return true;  // see the destructor
+  closed_ = true;
+  const auto start = std::chrono::steady_clock::now();
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_);
+  rd_kafka_error_t* error = rd_kafka_consumer_close_queue(rk_, queue);
+  bool done = error == nullptr;
+  if (error != nullptr) {
+    Log(LogLevel::kWarn, "consumer_close_failed", {{"error", rd_kafka_error_string(error)}});
+    rd_kafka_error_destroy(error);
+  }
+  while (done && rd_kafka_consumer_closed(rk_) == 0) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        start + limit - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      done = false;
+      break;
+    }
+    // The close forwards the group's queue here: the revoke comes as an event (handled as the
+    // rebalance callback would), prefetched messages too (dropped: the state is checkpointed
+    // and resumes before them). rd_kafka_queue_poll_callback() would assert on the messages.
+    rd_kafka_event_t* event =
+        rd_kafka_queue_poll(queue, static_cast<int>(std::min<long long>(left.count(), 100)));
+    if (event == nullptr) continue;
+    if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE) {
+      Rebalance(rd_kafka_event_error(event), rd_kafka_event_topic_partition_list(event));
+    }
+    rd_kafka_event_destroy(event);
+  }
+  rd_kafka_queue_destroy(queue);
+  if (done) return true;
+  Log(LogLevel::kWarn, "consumer_close_abandoned",
+      {{"close_timeout_ms", std::to_string(limit.count())},
+       {"why",
+        "the group coordinator did not answer in time; the state is checkpointed and the group "
+        "frees the partitions after its session timeout"}});
+  DestroyWithoutClose(kDestroyGrace);
+  return false;
+}
+
+namespace {
+// Handles whose destruction did not finish in time (their threads still run): the process
+// must end without running static destructors under them (KafkaConsumer::AbandonedHandles).
+std::atomic<int> abandoned_handles{0};
+}  // namespace
+
+int KafkaConsumer::AbandonedHandles() { return abandoned_handles.load(); }
+
+// Even without the close, rd_kafka_destroy() waits for the group's termination, which can wait
+// on the same coordinator: it runs on its own thread, given `limit`, then left behind.
+void KafkaConsumer::DestroyWithoutClose(std::chrono::milliseconds limit) {
+  rd_kafka_t* rk = rk_;
+  rk_ = nullptr;
+  auto destroyed = std::make_shared<std::promise<void>>();
+  std::future<void> finished = destroyed->get_future();
+  std::thread([rk, destroyed] {
+    rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    destroyed->set_value();
+  }).detach();
+  if (finished.wait_for(limit) == std::future_status::ready) return;
+  abandoned_handles.fetch_add(1);
+  Log(LogLevel::kWarn, "consumer_destroy_abandoned",
+      {{"waited_ms", std::to_string(limit.count())}});
 }
 
 }  // namespace adwatch

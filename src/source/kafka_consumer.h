@@ -14,6 +14,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -80,6 +81,16 @@ class KafkaConsumer {
 
   /// Commits stored offsets and leaves the group.
   void Close();
+  /// Close() bounded by `limit`: with the brokers gone, librdkafka's close can retry the
+  /// coordinator query forever (librdkafka #3740). Past the limit the close is abandoned and
+  /// the handle destroyed without it (RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE), that too bounded
+  /// (kDestroyGrace); the group notices the member's departure by its session timeout. True
+  /// when the close completed in time. Callers checkpoint first: nothing depends on the close.
+  bool CloseWithin(std::chrono::milliseconds limit);
+  static constexpr std::chrono::milliseconds kDestroyGrace{1000};
+  /// Handles whose destruction is still blocked in librdkafka after kDestroyGrace: the process
+  /// should then end with std::_Exit (no static destructors under librdkafka's threads).
+  static int AbandonedHandles();
 
  private:
   KafkaConsumer() = default;
@@ -97,6 +108,7 @@ class KafkaConsumer {
   /// A delivered offset beyond the expected one: true to apply it (only markers or aborted
   /// records in between), false after raising the incident (input lost).
   bool AcceptGap(std::int32_t partition, const ExpectedOffset& expected, std::int64_t offset);
+  void DestroyWithoutClose(std::chrono::milliseconds limit);
   bool closed_ = false;
   bool ever_assigned_ = false;
   LogRateLimiter error_log_{5};

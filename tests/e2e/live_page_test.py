@@ -1,11 +1,16 @@
 """The live page of `adwatch demo`, loaded in headless Chromium (Debian `chromium`): the DOM
 after the page's scripts ran shows charts drawn from data (points and bars counted by the page
-itself on its canvases, registry rows, no error), and the screenshot is not blank (PNG decoded
+itself on its canvas and SVG charts, registry rows, no error), and the screenshot is not blank (PNG decoded
 with zlib, the chart areas hold many non-background pixels).
 
+The drawing itself is measured in the page through the DevTools protocol (over
+--remote-debugging-pipe): the theme legend's items must not overlap each other, every series of
+a chart has its own colour, and no statutory-limit diamond touches a label.
+
 Writes the screenshot to live-page.png in the working directory (the README's picture is
-docs/live-page.png, taken the same way from a longer run).
+docs/live-page.png, taken from a slower demo during the 9 December outage).
 """
+import fcntl
 import json
 import os
 import re
@@ -36,6 +41,185 @@ def chromium(url, *args):
         capture_output=True, text=True, timeout=90)
     shutil.rmtree(profile, ignore_errors=True)
     return result
+
+
+class DevTools:
+    """Chromium driven over --remote-debugging-pipe (fd 3 in, fd 4 out, NUL-separated JSON):
+    standard library only."""
+
+    def __init__(self, width, height):
+        binary = shutil.which("chromium") or harness.fail("chromium is not installed")
+        self.profile = tempfile.mkdtemp(prefix="adwatch-chromium-")
+        to_chrome, self.out = os.pipe()
+        self.inp, from_chrome = os.pipe()
+        # Above 4, so that placing them on fds 3 and 4 cannot close one of them.
+        to_chrome, from_chrome = (self.above(to_chrome), self.above(from_chrome))
+        # bash places the pipe ends on fds 3 and 4 (dash takes single-digit fds only).
+        self.proc = harness.start(
+            ["/bin/bash", "-c", f'exec "$@" 3<&{to_chrome} 4>&{from_chrome} '
+                                f'{to_chrome}<&- {from_chrome}>&-', "bash", binary,
+             "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+             "--hide-scrollbars", "--no-first-run", "--user-data-dir=" + self.profile,
+             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+             "--remote-debugging-pipe", f"--window-size={width},{height}", "about:blank"],
+            pass_fds=(to_chrome, from_chrome), stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        os.close(to_chrome)
+        os.close(from_chrome)
+        self.buffer, self.next_id, self.session = b"", 0, None
+        self.size = (width, height)
+
+    @staticmethod
+    def above(fd):
+        high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+        os.close(fd)
+        return high
+
+    def call(self, method, timeout=60, **params):
+        self.next_id += 1
+        message = {"id": self.next_id, "method": method, "params": params}
+        if self.session and not method.startswith("Target."):
+            message["sessionId"] = self.session
+        os.write(self.out, json.dumps(message).encode() + b"\0")
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            while b"\0" in self.buffer:
+                raw, self.buffer = self.buffer.split(b"\0", 1)
+                reply = json.loads(raw)
+                if reply.get("id") == self.next_id:
+                    if "error" in reply:
+                        harness.fail(f"DevTools {method}: {reply['error']}")
+                    return reply["result"]
+            chunk = os.read(self.inp, 1 << 20)
+            if not chunk:
+                harness.fail(f"chromium closed the DevTools pipe during {method}")
+            self.buffer += chunk
+        harness.fail(f"DevTools {method}: no answer in {timeout} s")
+
+    def open(self, url):
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.call("Target.attachToTarget", targetId=target,
+                                 flatten=True)["sessionId"]
+        self.call("Emulation.setDeviceMetricsOverride", width=self.size[0], height=self.size[1],
+                  deviceScaleFactor=1, mobile=False)
+        self.call("Page.navigate", url=url)
+
+    def evaluate(self, expression, timeout=60):
+        result = self.call("Runtime.evaluate", timeout, expression=expression,
+                           returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in result:
+            harness.fail(f"in the page: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def close(self):
+        os.close(self.out)
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        os.close(self.inp)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+# Boxes as the browser laid them out, and the colours it painted.
+SNAPSHOT = """
+(() => {
+  const box = e => { const r = e.getBoundingClientRect();
+                     return [r.left, r.top, r.right, r.bottom]; };
+  const fill = e => getComputedStyle(e).fill;
+  return {
+    legend: [...document.querySelectorAll("#themes .legend-item")].map(g => ({
+      name: g.dataset.series, box: box(g), color: fill(g.querySelector(".swatch"))})),
+    segments: [...document.querySelectorAll("#themes .segment")].map(r => ({
+      name: r.dataset.series, color: fill(r)})),
+    bars: [...document.querySelectorAll("#todate .mid")].map(r => fill(r)),
+    limits: [...document.querySelectorAll("#todate .limit")].map(box),
+    labels: [...document.querySelectorAll("#todate text")].map(t => ({
+      text: t.textContent, box: box(t)})),
+    chart: box(document.getElementById("themes")),
+  };
+})()
+"""
+
+# Waits until the page has drawn from the API, with at least one limit diamond (the demo's
+# third parties reach the scale of their limits within seconds), for up to 60 s.
+WAIT = """
+new Promise((resolve, reject) => {
+  const started = Date.now();
+  const poll = () => {
+    const status = document.getElementById("status");
+    const drawn = status !== null && status.textContent.startsWith("updated") &&
+      document.querySelectorAll("#themes .legend-item").length > 0;
+    const limits = document.querySelectorAll("#todate .limit").length > 0;
+    if (drawn && (limits || Date.now() - started > 60000)) {
+      resolve(true);
+    } else if (Date.now() - started > 60000) {
+      reject(new Error("the page did not draw within 60 s"));
+    } else {
+      setTimeout(poll, 100);
+    }
+  };
+  poll();
+})
+"""
+
+
+def intersect(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def check_drawing(url, samples=10):
+    """The layout of the theme and spend charts, measured by the browser as the demo's figures
+    grow: once drawn, then at every page refresh (2 s) for `samples` more."""
+    tools = DevTools(WIDTH, HEIGHT)
+    try:
+        tools.open(url)
+        tools.evaluate(WAIT, timeout=90)
+        for sample in range(samples + 1):
+            if sample:
+                time.sleep(2)
+            check_layout(tools.evaluate(SNAPSHOT), sample)
+    finally:
+        tools.close()
+
+
+def check_layout(m, sample):
+    legend = m["legend"]
+    if len(legend) < 3:
+        harness.fail(f"theme legend has {len(legend)} items")
+    chart = m["chart"]
+    for i, a in enumerate(legend):
+        if (a["box"][0] < chart[0] - 1 or a["box"][2] > chart[2] + 1 or a["box"][3] > chart[3] + 1
+                or a["box"][2] - a["box"][0] < 15):
+            harness.fail(f"legend item {a['name']} is outside the chart or empty: {a['box']}")
+        for b in legend[i + 1:]:
+            if intersect(a["box"], b["box"]):
+                harness.fail(f"legend items {a['name']} {a['box']} and {b['name']} {b['box']} "
+                             "overlap")
+    colors = {}
+    for item in legend:
+        colors.setdefault(item["color"], []).append(item["name"])
+    shared = {c: n for c, n in colors.items() if len(n) > 1}
+    if shared:
+        harness.fail(f"themes share a colour: {shared}")
+    legend_color = {item["name"]: item["color"] for item in legend}
+    for seg in m["segments"]:
+        if legend_color.get(seg["name"]) != seg["color"]:
+            harness.fail(f"theme {seg['name']} is drawn {seg['color']} but its legend says "
+                         f"{legend_color.get(seg['name'])}")
+    if len(set(m["bars"])) != len(m["bars"]):
+        harness.fail(f"two parties share a colour in the spend chart: {m['bars']}")
+    if not m["limits"]:
+        harness.fail("no statutory-limit diamond drawn (the demo's third parties reach their "
+                     "limits' scale within seconds)")
+    for d in m["limits"]:
+        for label in m["labels"]:
+            if intersect(d, label["box"]):
+                harness.fail(f"limit diamond {d} overlaps label {label['text']!r} "
+                             f"{label['box']}")
+    harness.log(f"drawing {sample}: {len(legend)} legend items apart, {len(colors)} theme "
+                f"colours, {len(m['bars'])} party colours, {len(m['limits'])} limit diamonds "
+                f"clear of {len(m['labels'])} labels")
 
 
 def png_rgb(path):
@@ -104,7 +288,7 @@ def main():
         harness.fail(f"chromium --dump-dom exited {dom.returncode}: {dom.stderr[-500:]}")
     html = dom.stdout
     def attr(element_id, name):
-        m = re.search(rf'<canvas id="{element_id}"[^>]*{name}="(\d+)"', html)
+        m = re.search(rf'<(?:canvas|svg) id="{element_id}"[^>]*{name}="(\d+)"', html)
         return int(m.group(1)) if m else -1
     if attr("history", "data-points") < 5:
         harness.fail(f"history chart drew {attr('history', 'data-points')} points")
@@ -116,6 +300,8 @@ def main():
         harness.fail("registry table has no row for meta")
     if not re.search(r'id="watermark">2019-\d\d-\d\dT', html):
         harness.fail("watermark not shown")
+
+    check_drawing(demo.url + "/")
 
     shot = os.path.abspath("live-page.png")
     result = chromium(demo.url + "/", "--screenshot=" + shot)

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -234,6 +235,60 @@ TEST(Fault, BrokersDownShorterThanTheSessionTimeout) { BrokersDownFor(3, 1); }
 
 // 10 s evicts both members: they lose their partitions and resume from persisted state.
 TEST(Fault, BrokersDownLongerThanTheSessionTimeoutWithTwoInstances) { BrokersDownFor(10, 2); }
+
+// SIGTERM right after every broker went away: the consumer's close cannot reach the group
+// coordinator and librdkafka can retry it forever (#3740). The close is bounded by
+// kafka.close_timeout (5 s in deploy/adwatch.yaml): every stop must exit 0 within it (plus the
+// checkpoint and the handle's destruction), each round at a different delay after the outage;
+// the restarts then resume from the checkpointed state to the one-pass figures.
+// ADWATCH_FAULT_SHUTDOWN_ROUNDS overrides the 10 rounds.
+TEST(Fault, SigtermWithAllBrokersDownExitsWithinTheCloseTimeout) {
+  Harness h({});
+  ASSERT_TRUE(h.ok()) << h.error();
+  ASSERT_EQ(h.config().kafka.close_timeout_seconds, 5);
+  const double limit = static_cast<double>(h.config().kafka.close_timeout_seconds) + 3;
+  const char* env = std::getenv("ADWATCH_FAULT_SHUTDOWN_ROUNDS");
+  const int rounds = env != nullptr && std::atoi(env) > 0 ? std::atoi(env) : 10;
+  Instance& a = h.AddInstance("a");
+  const size_t n = h.messages().size();
+  ASSERT_TRUE(h.Produce(0, n / 2));
+  int abandoned = 0;
+  std::string timings;
+  for (int round = 0; round < rounds; ++round) {
+    ASSERT_STARTED(a, {});
+    // The close only matters for a member that holds partitions.
+    ASSERT_TRUE(WaitFor(60, [&] {
+      return a.Log().find("partitions_assigned") != std::string::npos;
+    })) << a.Log();
+    ASSERT_TRUE(
+        h.Produce(n / 2 + n * round / (2 * rounds), n / 2 + n * (round + 1) / (2 * rounds)));
+    ASSERT_TRUE(WaitFor(30, [&] { return h.EventsTotal() > 0; })) << a.Log();
+    ASSERT_EQ(h.cluster().Control("broker down -1"), "ok");
+    Sleep(0.25 * (round % 5));  // 0 to 1 s after the outage began
+    const auto start = std::chrono::steady_clock::now();
+    const int code = a.Stop();
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const bool gave_up = a.Log().find("consumer_close_abandoned") != std::string::npos;
+    const bool destroy_left = a.Log().find("consumer_destroy_abandoned") != std::string::npos;
+    abandoned += gave_up ? 1 : 0;
+    char line[96];
+    std::snprintf(line, sizeof line, " %.2fs%s", took,
+                  destroy_left ? "(close+destroy abandoned)"
+                  : gave_up    ? "(abandoned)"
+                               : "");
+    timings += line;
+    EXPECT_EQ(code, 0) << "round " << round << "\n" << a.History();
+    EXPECT_LT(took, limit) << "round " << round << "\n" << a.History();
+    ASSERT_GT(h.cluster().BringAllBrokersUp(), 0) << h.Logs();
+  }
+  std::printf("note: SIGTERM-to-exit with the brokers down:%s; %d of %d closes abandoned\n",
+              timings.c_str(), abandoned, rounds);
+  std::fflush(stdout);  // before the next fork: the child's freopen would flush it again
+  ASSERT_STARTED(a, {});
+  ASSERT_DRAINED(h, kDrainSeconds);
+  h.CheckFigures();
+}
 
 // --- (3) request errors, leader changes, a leaderless partition -------------------------------
 

@@ -621,6 +621,17 @@ TEST(LoadConfigFileTest, ProblemsNameTheFile) {
   std::remove(path.c_str());
 }
 
+// kafka.close_timeout bounds the consumer's close at shutdown (librdkafka #3740).
+TEST(ParseConfigTest, KafkaCloseTimeout) {
+  EXPECT_EQ(Parse("").config.kafka.close_timeout_seconds, 5);
+  const ConfigResult r = Parse("kafka:\n  close_timeout: 2s\n");
+  EXPECT_TRUE(r.ok()) << Dump(r);
+  EXPECT_EQ(r.config.kafka.close_timeout_seconds, 2);
+  EXPECT_EQ(Parse("kafka:\n  close_timeout: 0s\n").config.kafka.close_timeout_seconds, 0);
+  ExpectOneProblem("kafka:\n  group: g\n  close_timeout: soon\n", 3, "kafka.close_timeout",
+                   "duration");
+}
+
 }  // namespace
 }  // namespace adwatch
 
