@@ -22,10 +22,12 @@ void MonitorState::SetPartition(std::int32_t partition, std::unique_ptr<Partitio
 
 Outcome MonitorState::Apply(std::int32_t partition, const Message& message,
                             const Enricher& enricher) {
+  // The partition exists even when it has seen only reports: checkpoints walk partitions.
+  PartitionState& state = Partition(partition);
   if (const auto* report = std::get_if<Report>(&message)) {
     return Reports(partition).Apply(*report, enricher);  // never moves the watermark
   }
-  return Partition(partition).Apply(message, enricher);
+  return state.Apply(message, enricher);
 }
 
 void MonitorState::RecordReject(std::int32_t partition, RejectReason reason) {

@@ -220,7 +220,7 @@ double Sample(const Samples& s, const std::string& name, const std::string& regi
 
 double Events(const Samples& s) {
   double n = 0;
-  for (const char* o : {"applied", "duplicate", "stale", "late", "rejected"}) {
+  for (const char* o : {"applied", "duplicate", "stale", "late", "held", "rejected"}) {
     const auto it = s.find(SampleKey("adwatch_events_total", {{"outcome", o}}));
     if (it != s.end()) n += it->second;
   }
@@ -346,7 +346,7 @@ TEST_F(ReportIntegration, ReportFiguresAndTheGapEqualTheOracle) {
   {
     std::ofstream out(obs);
     const char* c1 = "meta-GB-2019-12-08";
-    const char* c2 = "meta-GB-2019-12-09";
+    const char* c2 = "meta-GB-2019-12-08T17";  // within event_time.max_lead of c1
     out << Observation("m1", "8807334278", "Conservatives", c1, "2019-12-08T06:00:00Z", "listing",
                        "1000", "4999")
         << "\n"
@@ -360,16 +360,16 @@ TEST_F(ReportIntegration, ReportFiguresAndTheGapEqualTheOracle) {
                        nullptr)
         << "\n"
         << CrawlEnd(c1, "2019-12-08T07:00:00Z") << "\n"
-        << Observation("m1", "8807334278", "Conservatives", c2, "2019-12-09T06:00:00Z", "listing",
+        << Observation("m1", "8807334278", "Conservatives", c2, "2019-12-08T17:00:00Z", "listing",
                        "5000", "9999")
         << "\n"
-        << Observation("m2", "8807334278", "Conservatives", c2, "2019-12-09T06:01:00Z", "by_id",
+        << Observation("m2", "8807334278", "Conservatives", c2, "2019-12-08T17:01:00Z", "by_id",
                        "5000", "9999")
         << "\n"
-        << Observation("m4", "", "Green Party", c2, "2019-12-09T06:03:00Z", "listing", "100",
+        << Observation("m4", "", "Green Party", c2, "2019-12-08T17:03:00Z", "listing", "100",
                        nullptr)
         << "\n"
-        << CrawlEnd(c2, "2019-12-09T07:00:00Z") << "\n";
+        << CrawlEnd(c2, "2019-12-08T18:00:00Z") << "\n";
   }
   oracle.Ad("meta", "Conservative", 999900, true);   // m1, listed
   oracle.Ad("meta", "Conservative", 999900, false);  // m2, unlisted
