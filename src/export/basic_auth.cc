@@ -146,13 +146,13 @@ bool BasicAuth::TakeBudget(std::string_view client_address, bool* quiet_out) {
                                .count();
   constexpr std::int64_t kQuietMs = std::int64_t{kQuietSeconds} * 1000;
   std::lock_guard lock(mu_);
-  std::string key(client_address);
-  if (clients_.size() >= kMaxClients && clients_.find(key) == clients_.end()) {
+  std::string_view key = client_address;
+  if (clients_.size() >= kMaxClients && clients_.find(std::string(key)) == clients_.end()) {
     std::erase_if(clients_,
                   [&](const auto& entry) { return now - entry.second.last_attempt_ms > kQuietMs; });
     if (clients_.size() >= kMaxClients) key = "*";  // all busy: one shared bucket for the rest
   }
-  const auto [found, added] = clients_.try_emplace(key);
+  const auto [found, added] = clients_.try_emplace(std::string(key));
   Client& c = found->second;
   if (added) c.refilled_ms = now;
   c.tokens =
