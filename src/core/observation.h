@@ -32,6 +32,12 @@ struct AdContent {
 /// placeholder "These ads ran without a disclaimer" (any case).
 bool RanWithoutDisclaimer(std::string_view registry, const AdContent& ad);
 
+/// The registries adwatch has decoders for (SPEC §2): `meta` and `google`. Everything that
+/// accepts a registry name (the decoders, the API's filters) asks this.
+inline bool IsKnownRegistry(std::string_view registry) {
+  return registry == "meta" || registry == "google";
+}
+
 /// One sighting (SPEC §2.1). Spend is already in pence of the reporting currency.
 struct Observation {
   std::string registry;

@@ -444,7 +444,7 @@ class Builder {
         return Fail(RejectReason::kBadValue, "registry must be 1 to 32 of [a-z0-9_]");
       }
     }
-    if (s != "meta" && s != "google") {
+    if (!IsKnownRegistry(s)) {
       return Fail(RejectReason::kUnknownRegistry, "unknown registry '" + Str(s) + "'");
     }
     *out = s;

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <optional>
 
+#include "core/observation.h"
 #include "core/rapidjson.h"
 #include "export/ads_csv.h"
 
@@ -55,7 +56,7 @@ HttpResponse AdsApi::Handle(const HttpRequest& request) const {
       if (value != "json" && value != "csv") return JsonError("format must be json or csv");
       csv = value == "csv";
     } else if (name == "registry") {
-      if (value != "meta" && value != "google") {
+      if (!IsKnownRegistry(value)) {
         return JsonError("unknown registry: " + value + " (meta or google)");
       }
       filter.registry = value;
@@ -94,7 +95,8 @@ HttpResponse AdsApi::Handle(const HttpRequest& request) const {
       if (!n) return JsonError("offset must be a non-negative integer");
       offset = *n;
     } else {
-      return JsonError("unknown parameter: " + name + " (registry, party, state, format, limit, offset)");
+      return JsonError("unknown parameter: " + name +
+                       " (registry, party, state, format, limit, offset)");
     }
   }
   if (!csv && limit > kMaxLimit) {
