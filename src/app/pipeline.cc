@@ -297,6 +297,8 @@ bool Pipeline::Checkpoint(std::string* error, std::optional<std::int32_t> only) 
   for (const PartitionDelta& d : deltas) {
     persisted_offset_[d.partition] = d.next_offset;
     bytes += static_cast<std::int64_t>(d.meta.size());
+    for (const auto& [name, part] : d.meta_parts)
+      bytes += static_cast<std::int64_t>(name.size() + part.size());
     for (const auto& [key, record] : d.ads)
       bytes += static_cast<std::int64_t>(key.size() + record.size());
     for (const std::string& inc : d.increments) bytes += static_cast<std::int64_t>(inc.size());

@@ -1,14 +1,23 @@
 #include "registry/crawl_tracker.h"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 namespace adwatch {
 
 std::uint32_t CrawlTracker::Intern(std::string_view crawl_id) {
   if (auto it = crawl_ids_.find(crawl_id); it != crawl_ids_.end()) return it->second;
-  const auto id = static_cast<std::uint32_t>(crawl_ids_.size() + 1);
+  const std::uint32_t id = next_crawl_++;
   crawl_ids_.emplace(std::string(crawl_id), id);
   return id;
+}
+
+void CrawlTracker::Forget(std::string_view crawl_id) {
+  for (const auto& [scope, last] : last_end_by_scope_) {
+    if (last.crawl_id == crawl_id) return;
+  }
+  if (auto it = crawl_ids_.find(crawl_id); it != crawl_ids_.end()) crawl_ids_.erase(it);
 }
 
 void CrawlTracker::RecordSighting(const Observation& obs, AdPresence& ad) {
@@ -24,15 +33,19 @@ void CrawlTracker::RecordSighting(const Observation& obs, AdPresence& ad) {
 
 std::optional<std::uint32_t> CrawlTracker::BeginCrawlEnd(const CrawlEnd& end) {
   std::string scope_key = end.registry + "/" + end.scope;
-  auto [it, inserted] = last_end_by_scope_.try_emplace(std::move(scope_key), end.completed_at);
-  if (!inserted) {
-    if (end.completed_at <= it->second) return std::nullopt;
-    it->second = end.completed_at;
+  auto [it, inserted] = last_end_by_scope_.try_emplace(std::move(scope_key));
+  if (!inserted && end.completed_at <= it->second.completed_at) {
+    Forget(end.crawl_id);  // its end can no longer be applied
+    return std::nullopt;
   }
+  const std::uint32_t crawl = Intern(end.crawl_id);
+  std::string previous = std::exchange(it->second.crawl_id, end.crawl_id);
+  it->second.completed_at = end.completed_at;
+  if (!inserted && previous != end.crawl_id) Forget(previous);
   RegistryStatus& status = registries_[end.registry];
   status.last_crawl_end = std::max(status.last_crawl_end, end.completed_at);
   status.scopes[end.scope] = ScopeListing{end.completed_at, end.ads_listed};
-  return Intern(end.crawl_id);
+  return crawl;
 }
 
 void CrawlTracker::Reconcile(std::uint32_t crawl, AdPresence& ad) {
@@ -47,15 +60,22 @@ void CrawlTracker::Reconcile(std::uint32_t crawl, AdPresence& ad) {
 }
 
 void CrawlTracker::Encode(ByteWriter& out) const {
-  out.U64(crawl_ids_.size());
-  for (const auto& [id, n] : crawl_ids_) {
+  out.U64(next_crawl_);
+  // In number order, so that equal states encode to equal bytes.
+  std::vector<std::pair<std::uint32_t, std::string_view>> ids;
+  ids.reserve(crawl_ids_.size());
+  for (const auto& [id, n] : crawl_ids_) ids.emplace_back(n, id);
+  std::sort(ids.begin(), ids.end());
+  out.U64(ids.size());
+  for (const auto& [n, id] : ids) {
     out.Str(id);
     out.U64(n);
   }
   out.U64(last_end_by_scope_.size());
-  for (const auto& [scope, t] : last_end_by_scope_) {
+  for (const auto& [scope, last] : last_end_by_scope_) {
     out.Str(scope);
-    out.I64(t);
+    out.I64(last.completed_at);
+    out.Str(last.crawl_id);
   }
   out.U64(registries_.size());
   for (const auto& [name, status] : registries_) {
@@ -71,13 +91,20 @@ void CrawlTracker::Encode(ByteWriter& out) const {
 }
 
 bool CrawlTracker::Decode(ByteReader& in) {
+  const std::uint64_t next = in.U64();
+  if (next == 0 || next > 0xFFFFFFFF) return false;
+  next_crawl_ = static_cast<std::uint32_t>(next);
   for (std::uint64_t n = in.U64(); in.ok() && n > 0; --n) {
     std::string id = in.Str();
-    crawl_ids_[std::move(id)] = static_cast<std::uint32_t>(in.U64());
+    const std::uint64_t number = in.U64();
+    if (number == 0 || number >= next_crawl_) return false;  // numbers are below next_crawl_
+    crawl_ids_[std::move(id)] = static_cast<std::uint32_t>(number);
   }
   for (std::uint64_t n = in.U64(); in.ok() && n > 0; --n) {
     std::string scope = in.Str();
-    last_end_by_scope_[std::move(scope)] = in.I64();
+    LastEnd& last = last_end_by_scope_[std::move(scope)];
+    last.completed_at = in.I64();
+    last.crawl_id = in.Str();
   }
   for (std::uint64_t n = in.U64(); in.ok() && n > 0; --n) {
     std::string name = in.Str();

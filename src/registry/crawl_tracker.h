@@ -1,6 +1,12 @@
 // Registry-outage detection (SPEC §3 "Registry outages") for the ads of one partition.
-// Each ad carries an AdPresence; the tracker interns crawl ids, records sightings and, at a
+// Each ad carries an AdPresence; the tracker numbers crawl ids, records sightings and, at a
 // crawl_end, classifies every ad of that registry scope as listed, missing, unlisted or removed.
+// Bookkeeping is pruned to what reconciliation needs: the crawl ids not yet ended, plus the
+// latest ended crawl of each (registry, scope). A crawl's number is never reused, so an ad's
+// stored number stays meaningful after its crawl id is forgotten: a later sighting of a
+// forgotten crawl gets a fresh number that no applicable crawl_end can match, exactly as the
+// old number could not (that crawl's end, redelivered, is not newer than its scope's latest).
+// Assumes what the crawlers produce: a crawl id names one crawl of one registry scope.
 // Not thread-safe: owned by the partition's state, used by one thread.
 #pragma once
 
@@ -36,7 +42,9 @@ class CrawlTracker {
 
   /// Starts reconciliation for a crawl_end; returns the crawl number to pass to Reconcile, or
   /// nullopt when this crawl_end is not newer than the last one of its (registry, scope)
-  /// (a redelivery or an older crawl: nothing changes).
+  /// (a redelivery or an older crawl: no ad changes; its crawl id, if still remembered as not
+  /// ended, is forgotten, since no crawl_end of it can be applied any more).
+  /// An applied crawl becomes its scope's latest; the previous latest is forgotten.
   std::optional<std::uint32_t> BeginCrawlEnd(const CrawlEnd& end);
 
   /// Classifies one ad of the crawl's registry scope at the end of crawl `crawl`. Ads never
@@ -53,6 +61,7 @@ class CrawlTracker {
     std::map<std::string, ScopeListing, std::less<>> scopes;  // "" = crawls without a scope
   };
   /// Persisted form of everything the tracker knows (crawl ids, latest ends).
+  /// Its size is bounded by the crawls under way and the scopes, not by the crawls ever seen.
   void Encode(ByteWriter& out) const;
   bool Decode(ByteReader& in);
 
@@ -61,6 +70,11 @@ class CrawlTracker {
     return registries_;
   }
 
+  /// Crawl ids remembered now (not yet ended, or the latest ended of a scope).
+  std::size_t crawl_ids() const { return crawl_ids_.size(); }
+  /// The number the next new crawl id gets (numbers are never reused).
+  std::uint32_t next_crawl() const { return next_crawl_; }
+
  private:
   std::uint32_t Intern(std::string_view crawl_id);
 
@@ -68,8 +82,16 @@ class CrawlTracker {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+  // Drops a crawl id from crawl_ids_ unless it is still some scope's latest ended crawl.
+  void Forget(std::string_view crawl_id);
+
   std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> crawl_ids_;
-  std::map<std::string, EpochSeconds, std::less<>> last_end_by_scope_;  // "registry/scope"
+  std::uint32_t next_crawl_ = 1;  // 0 = none
+  struct LastEnd {
+    EpochSeconds completed_at = 0;
+    std::string crawl_id;
+  };
+  std::map<std::string, LastEnd, std::less<>> last_end_by_scope_;  // "registry/scope"
   std::map<std::string, RegistryStatus, std::less<>> registries_;
 };
 

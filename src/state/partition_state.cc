@@ -129,6 +129,7 @@ Outcome PartitionState::Hold(Message message, const Enricher& enricher) {
   const EpochSeconds t = EventTime(message);
   held_from_ = held_.empty() ? t : std::min(held_from_, t);
   held_.Hold(std::move(message));
+  held_changed_ = true;
   Count(Outcome::kHeld);
   // Enough distinct ads and crawls dated ahead: the stream supports that time. Event time
   // moves there, and what no longer leads it by more than max_lead is applied in arrival order.
@@ -149,6 +150,7 @@ void PartitionState::AdvanceTo(EpochSeconds t, EpochSeconds release, const Enric
 bool PartitionState::Release(EpochSeconds release, const Enricher& enricher) {
   if (held_.empty() || held_from_ > release) return false;
   std::deque<Message> pending = held_.TakeAll();
+  held_changed_ = true;
   held_from_ = kNever;
   for (Message& m : pending) {
     const EpochSeconds at = EventTime(m);
@@ -373,7 +375,7 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
 
 }  // namespace adwatch
 
-// ---- Persistence: the byte formats below are version 3 of the state fingerprint. ----
+// ---- Persistence: the byte formats below are version 4 of the state fingerprint. ----
 
 namespace adwatch {
 namespace {
@@ -460,13 +462,16 @@ bool DecodeIncrement(std::string_view bytes, WindowIncrement* inc) {
   return in.done();
 }
 
+// Names of the metadata parts written only when they change.
+constexpr char kHeldPart[] = "held";
+constexpr char kCrawlsPart[] = "crawls";
+
 }  // namespace
 
 std::string PartitionState::EncodeMeta() const {
   ByteWriter out;
   out.I64(watermark_);
   out.U64(crawl_time_ ? 1 : 0);
-  held_.Encode(out);
   out.U64(campaign_to_date_.size());
   for (const Amounts& a : campaign_to_date_) {
     for (Pence v : a.v) out.I64(v);
@@ -481,16 +486,25 @@ std::string PartitionState::EncodeMeta() const {
   for (const std::string& r : registries_) out.Str(r);
   out.U64(scopes_.size());
   for (const std::string& sc : scopes_) out.Str(sc);
-  tracker_.Encode(out);
   return std::move(out.bytes());
 }
 
-bool PartitionState::DecodeMeta(std::string_view bytes) {
-  ByteReader in(bytes);
+bool PartitionState::DecodeMeta(const PartitionSnapshot& snapshot) {
+  for (const auto& [name, bytes] : snapshot.meta_parts) {
+    ByteReader part(bytes);
+    if (name == kHeldPart) {
+      if (!held_.Decode(part) || !part.done()) return false;
+      held_from_ = held_.Earliest();
+    } else if (name == kCrawlsPart) {
+      if (!tracker_.Decode(part) || !part.done()) return false;
+      crawls_written_ = bytes;
+    } else {
+      return false;
+    }
+  }
+  ByteReader in(snapshot.meta);
   watermark_ = in.I64();
   crawl_time_ = in.U64() != 0;
-  if (!held_.Decode(in)) return false;
-  held_from_ = held_.Earliest();
   const std::uint64_t entities = in.U64();
   if (!in.ok() || (entities != 0 && entities != options_->entity_count + 1)) return false;
   campaign_to_date_.resize(entities);
@@ -510,7 +524,7 @@ bool PartitionState::DecodeMeta(std::string_view bytes) {
   for (std::uint64_t n = in.U64(); in.ok() && n > 0; --n) registries_.push_back(in.Str());
   scopes_.clear();
   for (std::uint64_t n = in.U64(); in.ok() && n > 0; --n) scopes_.push_back(in.Str());
-  return tracker_.Decode(in) && in.done() && !scopes_.empty();
+  return in.done() && !scopes_.empty();
 }
 
 PartitionDelta PartitionState::TakeDelta(const std::string& topic, std::int32_t partition,
@@ -520,6 +534,21 @@ PartitionDelta PartitionState::TakeDelta(const std::string& topic, std::int32_t 
   d.partition = partition;
   d.next_offset = next_offset;
   d.meta = EncodeMeta();
+  if (held_changed_) {
+    ByteWriter out;
+    held_.Encode(out);
+    d.meta_parts.emplace_back(kHeldPart, std::move(out.bytes()));
+    held_changed_ = false;
+  }
+  {
+    // Small (crawls under way and one per scope), so compared rather than tracked.
+    ByteWriter out;
+    tracker_.Encode(out);
+    if (out.bytes() != crawls_written_) {
+      crawls_written_ = out.bytes();
+      d.meta_parts.emplace_back(kCrawlsPart, std::move(out.bytes()));
+    }
+  }
   d.ads.reserve(dirty_.size());
   for (AdMap::value_type* entry : dirty_) {
     ByteWriter out;
@@ -543,7 +572,7 @@ std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* opti
                                                         const PartitionSnapshot& snapshot,
                                                         std::string* error) {
   auto state = std::make_unique<PartitionState>(options);
-  if (!state->DecodeMeta(snapshot.meta)) {
+  if (!state->DecodeMeta(snapshot)) {
     *error = "partition metadata does not decode";
     return nullptr;
   }

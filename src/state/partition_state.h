@@ -121,7 +121,7 @@ struct AdRef {
 class PartitionState {
  public:
   /// Bumped whenever the persisted bytes change (part of the state fingerprint).
-  static constexpr int kFormatVersion = 3;
+  static constexpr int kFormatVersion = 4;
 
   explicit PartitionState(const StateOptions* options) : options_(options) {}
 
@@ -190,8 +190,10 @@ class PartitionState {
   bool Release(EpochSeconds release, const Enricher& enricher);
   void ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeconds t);
   void MarkDirty(AdMap::value_type& entry);
+  // Partition metadata: the core (event time, counters, names), rewritten at every checkpoint,
+  // and parts written only when they changed: held messages and crawl bookkeeping.
   std::string EncodeMeta() const;
-  bool DecodeMeta(std::string_view bytes);
+  bool DecodeMeta(const PartitionSnapshot& snapshot);
   void Count(Outcome outcome) {
     ++outcomes_[static_cast<int>(outcome)];
     ++pending_messages_;
@@ -233,6 +235,8 @@ class PartitionState {
   std::vector<AdMap::value_type*> dirty_;
   std::vector<WindowIncrement> new_increments_;
   std::size_t pending_messages_ = 0;
+  bool held_changed_ = false;   // held_ changed since the last TakeDelta
+  std::string crawls_written_;  // tracker_'s bytes as last handed to the store
 };
 
 }  // namespace adwatch

@@ -26,7 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kDbFileName[] = "adwatch-state.db";
-constexpr char kSchemaVersion[] = "adwatch-state-store/1";
+constexpr char kSchemaVersion[] = "adwatch-state-store/2";
 constexpr char kRebuildHint[] =
     "restart with --rebuild-state to discard it and rebuild the state from the input topic";
 
@@ -60,6 +60,12 @@ CREATE TABLE increments(
   crc INTEGER NOT NULL,
   PRIMARY KEY(pid, seq)) WITHOUT ROWID;
 CREATE INDEX increments_by_t ON increments(pid, t);
+CREATE TABLE meta_parts(
+  pid INTEGER NOT NULL,
+  name BLOB NOT NULL,
+  value BLOB NOT NULL,
+  crc INTEGER NOT NULL,
+  PRIMARY KEY(pid, name)) WITHOUT ROWID;
 )sql";
 
 std::string PartitionName(std::string_view topic, std::int32_t partition) {
@@ -207,6 +213,12 @@ RowCrc AdCrcPrefix(std::string_view topic, std::int32_t partition) {
   return c;
 }
 
+RowCrc MetaPartCrcPrefix(std::string_view topic, std::int32_t partition) {
+  RowCrc c('M');
+  c.Bytes(topic).Int(partition);
+  return c;
+}
+
 RowCrc IncrementCrcPrefix(std::string_view topic, std::int32_t partition) {
   RowCrc c('I');
   c.Bytes(topic).Int(partition);
@@ -221,9 +233,9 @@ struct StateStore::Impl {
 
   Stmt begin, commit, rollback;
   Stmt find_partition;  // topic, partition, next_offset, meta, crc by pid
-  Stmt upsert_partition, upsert_ad, insert_increment, max_seq, prune;
-  Stmt load_ads, load_increments;
-  Stmt forget_ads, forget_increments, forget_partition;
+  Stmt upsert_partition, upsert_ad, upsert_meta_part, insert_increment, max_seq, prune;
+  Stmt load_ads, load_meta_parts, load_increments;
+  Stmt forget_ads, forget_meta_parts, forget_increments, forget_partition;
 
   // Every stored partition, read (and checksum-verified) at Open and kept in step with each
   // commit, so that finding a partition never depends on a secondary index.
@@ -252,14 +264,19 @@ struct StateStore::Impl {
         {&upsert_ad,
          "INSERT INTO ads(pid, key, record, crc) VALUES(?1, ?2, ?3, ?4) ON CONFLICT(pid, key) "
          "DO UPDATE SET record = excluded.record, crc = excluded.crc"},
+        {&upsert_meta_part,
+         "INSERT INTO meta_parts(pid, name, value, crc) VALUES(?1, ?2, ?3, ?4) "
+         "ON CONFLICT(pid, name) DO UPDATE SET value = excluded.value, crc = excluded.crc"},
         {&insert_increment,
          "INSERT INTO increments(pid, seq, t, record, crc) VALUES(?1, ?2, ?3, ?4, ?5)"},
         {&max_seq, "SELECT coalesce(max(seq), -1) FROM increments WHERE pid = ?1"},
         {&prune, "DELETE FROM increments WHERE pid = ?1 AND t <= ?2"},
         {&load_ads, "SELECT key, record, crc FROM ads WHERE pid = ?1 ORDER BY key"},
+        {&load_meta_parts, "SELECT name, value, crc FROM meta_parts WHERE pid = ?1 ORDER BY name"},
         {&load_increments,
          "SELECT seq, t, record, crc FROM increments WHERE pid = ?1 ORDER BY seq"},
         {&forget_ads, "DELETE FROM ads WHERE pid = ?1"},
+        {&forget_meta_parts, "DELETE FROM meta_parts WHERE pid = ?1"},
         {&forget_increments, "DELETE FROM increments WHERE pid = ?1"},
         {&forget_partition, "DELETE FROM partitions WHERE pid = ?1"},
     };
@@ -341,6 +358,18 @@ struct StateStore::Impl {
       upsert_partition.BindInt(6, PartitionCrc(pid, d.topic, d.partition, d.next_offset, d.meta));
       if (upsert_partition.Step() != SQLITE_DONE) {
         SetError(error, Fail("writing partition " + name));
+        return false;
+      }
+    }
+    const RowCrc part_prefix = MetaPartCrcPrefix(d.topic, d.partition);
+    for (const auto& [part, value] : d.meta_parts) {
+      ResetOnExit reset(upsert_meta_part);
+      upsert_meta_part.BindInt(1, pid);
+      upsert_meta_part.BindBlob(2, part);
+      upsert_meta_part.BindBlob(3, value);
+      upsert_meta_part.BindInt(4, RowCrc(part_prefix).Bytes(part).Bytes(value).value());
+      if (upsert_meta_part.Step() != SQLITE_DONE) {
+        SetError(error, Fail("writing metadata part " + Printable(part) + " of partition " + name));
         return false;
       }
     }
@@ -469,6 +498,26 @@ struct StateStore::Impl {
       }
     }
     {
+      const RowCrc prefix = MetaPartCrcPrefix(topic, partition);
+      ResetOnExit reset(load_meta_parts);
+      load_meta_parts.BindInt(1, pid);
+      int rc;
+      while ((rc = load_meta_parts.Step()) == SQLITE_ROW) {
+        std::string part = load_meta_parts.ColumnBytes(0);
+        std::string value = load_meta_parts.ColumnBytes(1);
+        if (load_meta_parts.ColumnInt(2) != RowCrc(prefix).Bytes(part).Bytes(value).value()) {
+          SetError(error, CorruptMessage(path, "checksum mismatch in metadata part '" +
+                                                   Printable(part) + "' of partition " + name));
+          return std::nullopt;
+        }
+        snap.meta_parts.emplace_back(std::move(part), std::move(value));
+      }
+      if (rc != SQLITE_DONE) {
+        SetError(error, Fail("reading the metadata parts of partition " + name));
+        return std::nullopt;
+      }
+    }
+    {
       const RowCrc prefix = IncrementCrcPrefix(topic, partition);
       ResetOnExit reset(load_increments);
       load_increments.BindInt(1, pid);
@@ -502,7 +551,7 @@ struct StateStore::Impl {
         return false;
       }
     }
-    for (Stmt* s : {&forget_ads, &forget_increments, &forget_partition}) {
+    for (Stmt* s : {&forget_ads, &forget_meta_parts, &forget_increments, &forget_partition}) {
       ResetOnExit reset(*s);
       s->BindInt(1, pid);
       if (s->Step() != SQLITE_DONE) {
@@ -557,7 +606,7 @@ struct StateStore::Impl {
       return false;
     }
     // Skip-scan the distinct pids of each table through its primary key.
-    for (std::string_view table : {"ads", "increments"}) {
+    for (std::string_view table : {"ads", "meta_parts", "increments"}) {
       Stmt next;
       if (!db.Prepare(
               "SELECT pid FROM " + std::string(table) + " WHERE pid > ?1 ORDER BY pid LIMIT 1",

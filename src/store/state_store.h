@@ -22,16 +22,20 @@ struct PartitionDelta {
   std::int32_t partition = 0;
   std::int64_t next_offset = 0;  // the first input offset NOT reflected by this state
   std::string meta;              // partition-level state (replaces the previous one)
+  // Further parts of the partition-level state, by name: each replaces the stored part of that
+  // name; parts not named keep what is stored (a checkpoint writes only the parts that changed).
+  std::vector<std::pair<std::string, std::string>> meta_parts;
   std::vector<std::pair<std::string, std::string>> ads;  // key -> record (upsert)
   std::vector<std::string> increments;  // window increments to append, each an opaque record
   std::int64_t prune_increments_before = INT64_MIN;  // drop increments whose `t` <= this
-  std::vector<std::int64_t> increment_times;  // `t` of each appended increment (same order)
+  std::vector<std::int64_t> increment_times;         // `t` of each appended increment (same order)
 };
 
 /// All of one partition's stored state.
 struct PartitionSnapshot {
   std::int64_t next_offset = 0;
   std::string meta;
+  std::vector<std::pair<std::string, std::string>> meta_parts;  // by name, in name order
   std::vector<std::pair<std::string, std::string>> ads;
   std::vector<std::string> increments;
 };

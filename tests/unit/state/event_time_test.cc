@@ -169,6 +169,7 @@ TEST(EventTimeTest, HeldMessagesSurviveACheckpointAndReleaseTheSame) {
   PartitionDelta delta = first.Partition(0).TakeDelta("ads", 0, 99);
   PartitionSnapshot snapshot;
   snapshot.meta = delta.meta;
+  snapshot.meta_parts = delta.meta_parts;
   for (auto& [key, bytes] : delta.ads) snapshot.ads.emplace_back(key, bytes);
   snapshot.increments = delta.increments;
   std::string error;
@@ -268,6 +269,7 @@ TEST(EventTimeTest, RestoringAPartitionWithOnlyRejects) {
   PartitionDelta delta = state.Partition(0).TakeDelta("ads", 0, 1);
   PartitionSnapshot snapshot;
   snapshot.meta = delta.meta;
+  snapshot.meta_parts = delta.meta_parts;
   std::string error;
   auto restored = PartitionState::Restore(&state.options(), snapshot, &error);
   ASSERT_NE(restored, nullptr) << error;
