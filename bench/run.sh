@@ -9,6 +9,9 @@
 # ADWATCH_BENCH_DISK_ADS (distinct ads for disk bytes per ad, default 100000),
 # ADWATCH_BENCH_RESTART_ADS (ads in the restart store, default 1000000; needs ~150 MB in $TMPDIR).
 # Durability only: bench/run.sh --benchmark_filter='Durable|NewAds|DiskBytes|Restart|Rebuild|Store'
+# Scale (issue 15): bench/run.sh --benchmark_filter='Scale|YearOfCrawls'; ADWATCH_BENCH_SCALE_ADS
+# (default 1000000), ADWATCH_BENCH_SCALE_5M=1 adds the 5M-ad run (~3 GB RAM, minutes),
+# ADWATCH_BENCH_SCALE_SECONDS (each timed ingestion phase, default 10).
 
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -222,12 +222,12 @@ void BM_Scale(benchmark::State& state) {
     state.SetIterationTime(load_s);
   }
 }
-BENCHMARK(BM_Scale)->Arg(1000000)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
-
-[[maybe_unused]] const bool kLarge = [] {
-  if (EnvOr("ADWATCH_BENCH_SCALE_5M", 0) == 1) {
+[[maybe_unused]] const bool kScaleRegistered = [] {
+  std::vector<long> sizes{EnvOr("ADWATCH_BENCH_SCALE_ADS", 1000000)};
+  if (EnvOr("ADWATCH_BENCH_SCALE_5M", 0) == 1) sizes.push_back(5000000);
+  for (long ads : sizes) {
     benchmark::RegisterBenchmark("BM_Scale", BM_Scale)
-        ->Arg(5000000)
+        ->Arg(ads)
         ->Iterations(1)
         ->UseManualTime()
         ->Unit(benchmark::kSecond);
