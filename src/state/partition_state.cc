@@ -582,7 +582,12 @@ std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* opti
     std::string page_name, bylines;
     const bool decoded = DecodeAd(bytes, &ad, &page_name, &bylines);
     const bool themes_ok = options->theme_count >= 64 || (ad.themes >> options->theme_count) == 0;
-    if (!decoded || !state->KnownEntity(ad.entity) || !themes_ok ||
+    // Crawl numbers are handed out in order and never reused: one at or above the next is
+    // not from this tracker.
+    const std::uint32_t next_crawl = state->tracker_.next_crawl();
+    const bool crawls_ok =
+        ad.presence.last_listed_crawl < next_crawl && ad.presence.by_id_crawl < next_crawl;
+    if (!decoded || !crawls_ok || !state->KnownEntity(ad.entity) || !themes_ok ||
         ad.registry >= state->registries_.size() || ad.scope >= state->scopes_.size() ||
         !key.starts_with(state->registries_[ad.registry] + ":")) {
       *error = "ad record " + key + " does not decode";
