@@ -3,6 +3,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace adwatch {
 namespace {
 
@@ -38,10 +42,12 @@ bool Sequence(const unsigned char* p, const unsigned char* end, std::size_t n, u
   return true;
 }
 
+#if !defined(__SSE2__)
 // True when one of the 8 bytes of `w` is 0x00 (exact: no false positives).
 constexpr bool HasZeroByte(std::uint64_t w) {
   return ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL) != 0;
 }
+#endif
 
 // The validator, optionally also stopping at the first NUL byte. Returns the position of the
 // first offending byte (a NUL when kStopAtNul, or the start of an invalid sequence), or `end`.
@@ -50,6 +56,16 @@ const unsigned char* Scan(const unsigned char* p, const unsigned char* const end
   while (p < end) {
     // ASCII fast path (no NUL either when asked), 16 bytes at a time.
     if (end - p >= 16) {
+#if defined(__SSE2__)
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      int stops = _mm_movemask_epi8(v);  // bytes >= 0x80
+      if (kStopAtNul) stops |= _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+      if (stops == 0) {
+        p += 16;
+        continue;
+      }
+      p += __builtin_ctz(static_cast<unsigned>(stops));  // to the first byte that needs a look
+#else
       std::uint64_t a = 0;
       std::uint64_t b = 0;
       std::memcpy(&a, p, 8);
@@ -59,6 +75,7 @@ const unsigned char* Scan(const unsigned char* p, const unsigned char* const end
         p += 16;
         continue;
       }
+#endif
     }
     if (*p < 0x80) {
       if (kStopAtNul && *p == 0) return p;

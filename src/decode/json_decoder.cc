@@ -103,15 +103,19 @@ constexpr KeyEntry kSpendKeys[] = {
     {"upper_bound", nullptr, &RawAd::upper_bound},
 };
 
-// Equal keys of equal size `n`: the first up to 8 bytes as one word (most candidates differ
-// there), then the rest. Avoids a memcmp call per candidate.
+// Equal keys of equal size `n`, compared 8 bytes at a time (the last word overlapping the one
+// before it), with no memcmp call: most candidates differ in the first word.
 inline bool SameKey(const char* a, const char* b, std::size_t n) {
   if (n >= 8) {
-    std::uint64_t x = 0;
-    std::uint64_t y = 0;
-    std::memcpy(&x, a, 8);
-    std::memcpy(&y, b, 8);
-    return x == y && std::memcmp(a + 8, b + 8, n - 8) == 0;
+    const auto word = [](const char* p) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, p, 8);
+      return w;
+    };
+    for (std::size_t i = 0; i + 8 < n; i += 8) {
+      if (word(a + i) != word(b + i)) return false;
+    }
+    return word(a + n - 8) == word(b + n - 8);
   }
   for (std::size_t i = 0; i < n; ++i) {
     if (a[i] != b[i]) return false;
