@@ -9,6 +9,8 @@
 # ADWATCH_BENCH_DISK_ADS (distinct ads for disk bytes per ad, default 100000),
 # ADWATCH_BENCH_RESTART_ADS (ads in the restart store, default 1000000; needs ~150 MB in $TMPDIR).
 # Durability only: bench/run.sh --benchmark_filter='Durable|NewAds|DiskBytes|Restart|Rebuild|Store'
+# Whole process vs kcat (issue 15): bench/run.sh --benchmark_filter=BM_Process; it runs the adwatch
+# binary built beside the benchmark, or ADWATCH_BENCH_BINARY (e.g. an older build, to compare).
 
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,7 +19,7 @@ jobs="${ADWATCH_BENCH_JOBS:-2}"
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DADWATCH_BUILD_TESTS=OFF \
   -DADWATCH_BUILD_BENCH=ON >/dev/null
-cmake --build "$build" --target adwatch_bench -j"$jobs"
+cmake --build "$build" --target adwatch_bench adwatch -j"$jobs"
 command -v kcat >/dev/null || echo "warning: kcat not found; BM_KafkaKcat will be skipped" >&2
 
 exec "$build/bench/adwatch_bench" --benchmark_counters_tabular=true "$@"
