@@ -12,6 +12,8 @@
 # Scale (issue 15): bench/run.sh --benchmark_filter='Scale|YearOfCrawls'; ADWATCH_BENCH_SCALE_ADS
 # (default 1000000), ADWATCH_BENCH_SCALE_5M=1 adds the 5M-ad run (~3 GB RAM, minutes),
 # ADWATCH_BENCH_SCALE_SECONDS (each timed ingestion phase, default 10).
+# Whole process vs kcat (issue 15): bench/run.sh --benchmark_filter=BM_Process; it runs the adwatch
+# binary built beside the benchmark, or ADWATCH_BENCH_BINARY (e.g. an older build, to compare).
 
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,7 +22,7 @@ jobs="${ADWATCH_BENCH_JOBS:-2}"
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DADWATCH_BUILD_TESTS=OFF \
   -DADWATCH_BUILD_BENCH=ON >/dev/null
-cmake --build "$build" --target adwatch_bench -j"$jobs"
+cmake --build "$build" --target adwatch_bench adwatch -j"$jobs"
 command -v kcat >/dev/null || echo "warning: kcat not found; BM_KafkaKcat will be skipped" >&2
 
 exec "$build/bench/adwatch_bench" --benchmark_counters_tabular=true "$@"

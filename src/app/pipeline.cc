@@ -172,7 +172,8 @@ std::string Pipeline::StateFingerprint(const Config& config) {
 }
 
 Outcome Pipeline::Process(const InputRecord& record) {
-  DecodeResult decoded = decoder_->Decode(record.value);
+  DecodeResult& decoded = decoded_;  // reused: a repeat sighting allocates no strings
+  decoder_->DecodeInto(record.value, &decoded);
   if (const auto* message = std::get_if<Message>(&decoded)) {
     if (auto mismatch = CheckKey(record.key, *message)) decoded = std::move(*mismatch);
   }

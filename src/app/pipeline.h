@@ -98,6 +98,7 @@ class Pipeline {
   Config config_;
   const Clock& clock_;
   std::unique_ptr<Decoder> decoder_;
+  DecodeResult decoded_;  // Process's scratch (Decoder::DecodeInto), one thread
   ConfigEnricher enricher_;
   PipelineMetrics metrics_;
   mutable std::mutex mu_;

@@ -3,6 +3,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace adwatch {
 namespace {
 
@@ -38,34 +42,71 @@ bool Sequence(const unsigned char* p, const unsigned char* end, std::size_t n, u
   return true;
 }
 
-}  // namespace
+#if !defined(__SSE2__)
+// True when one of the 8 bytes of `w` is 0x00 (exact: no false positives).
+constexpr bool HasZeroByte(std::uint64_t w) {
+  return ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL) != 0;
+}
+#endif
 
-bool ValidUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const unsigned char* const end = p + s.size();
+// The validator, optionally also stopping at the first NUL byte. Returns the position of the
+// first offending byte (a NUL when kStopAtNul, or the start of an invalid sequence), or `end`.
+template <bool kStopAtNul>
+const unsigned char* Scan(const unsigned char* p, const unsigned char* const end) {
   while (p < end) {
-    // ASCII fast path, 16 bytes at a time.
+    // ASCII fast path (no NUL either when asked), 16 bytes at a time.
     if (end - p >= 16) {
+#if defined(__SSE2__)
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      int stops = _mm_movemask_epi8(v);  // bytes >= 0x80
+      if (kStopAtNul) stops |= _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+      if (stops == 0) {
+        p += 16;
+        continue;
+      }
+      p += __builtin_ctz(static_cast<unsigned>(stops));  // to the first byte that needs a look
+#else
       std::uint64_t a = 0;
       std::uint64_t b = 0;
       std::memcpy(&a, p, 8);
       std::memcpy(&b, p + 8, 8);
-      if (((a | b) & 0x8080808080808080ULL) == 0) {
+      if (((a | b) & 0x8080808080808080ULL) == 0 &&
+          (!kStopAtNul || (!HasZeroByte(a) && !HasZeroByte(b)))) {
         p += 16;
         continue;
       }
+#endif
     }
     if (*p < 0x80) {
+      if (kStopAtNul && *p == 0) return p;
       ++p;
       continue;
     }
     std::size_t n = 0;
     unsigned char lo = 0;
     unsigned char hi = 0;
-    if (!Lead(*p, &n, &lo, &hi) || !Sequence(p, end, n, lo, hi)) return false;
+    if (!Lead(*p, &n, &lo, &hi) || !Sequence(p, end, n, lo, hi)) return p;
     p += n + 1;
   }
-  return true;
+  return end;
+}
+
+}  // namespace
+
+bool ValidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  return Scan<false>(p, p + s.size()) == p + s.size();
+}
+
+Utf8Check CheckUtf8WithoutNul(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const unsigned char* const end = p + s.size();
+  const unsigned char* stop = Scan<true>(p, end);
+  if (stop == end) return Utf8Check::kValid;
+  if (*stop == 0) return Utf8Check::kHasNul;
+  // Invalid UTF-8 at `stop`: a NUL later still takes precedence.
+  const auto rest = static_cast<std::size_t>(end - stop);
+  return std::memchr(stop, 0, rest) != nullptr ? Utf8Check::kHasNul : Utf8Check::kInvalid;
 }
 
 bool DecodeUtf8(std::string_view s, std::size_t i, char32_t* cp, std::size_t* len) {

@@ -5,12 +5,19 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace adwatch {
 
 /// True when every byte of `s` belongs to a well-formed UTF-8 sequence. ASCII fast path.
 bool ValidUtf8(std::string_view s);
+
+/// ValidUtf8 and a search for NUL bytes in the same pass (for input that must contain neither,
+/// e.g. a JSON message parsed in place). kHasNul when `s` contains a 0x00 byte anywhere, even
+/// if it is also invalid UTF-8; otherwise kInvalid or kValid as ValidUtf8 says.
+enum class Utf8Check : std::uint8_t { kValid, kHasNul, kInvalid };
+Utf8Check CheckUtf8WithoutNul(std::string_view s);
 
 /// Decodes the sequence starting at s[i] (i < s.size()): its code point and byte length. False
 /// (with *len 1) for an invalid or truncated sequence.

@@ -39,54 +39,92 @@ class Builder {
   Builder(const RawMessage& raw, const DecoderOptions& options, const Clock& clock)
       : raw_(raw), f_(raw.f), options_(options), clock_(clock) {}
 
-  DecodeResult Build() {
+  void Build(DecodeResult* out) {
     if (f_.root != RawType::kObject) {
-      return Reject(RejectReason::kBadType,
+      *out = Reject(RejectReason::kBadType,
                     "top-level value is " + Str(RawTypeName(f_.root)) + ", not an object");
+      return;
     }
     if (f_.duplicate) {
-      return Reject(RejectReason::kBadValue, "duplicate key '" + Printable(f_.duplicate_key) + "'");
+      *out = Reject(RejectReason::kBadValue, "duplicate key '" + Printable(f_.duplicate_key) + "'");
+      return;
     }
     bool crawl_end = false;
     bool report = false;
     if (f_.kind.present()) {
-      if (f_.kind.type != RawType::kString) return TypeError("kind", f_.kind, "a string");
+      if (f_.kind.type != RawType::kString) {
+        *out = TypeError("kind", f_.kind, "a string");
+        return;
+      }
       if (f_.kind.str == "crawl_end") {
         crawl_end = true;
       } else if (f_.kind.str == "report") {
         report = true;
       } else if (f_.kind.str != "observation") {
-        return Reject(RejectReason::kUnknownKind, "unknown kind");
+        *out = Reject(RejectReason::kUnknownKind, "unknown kind");
+        return;
       }
     }
     std::string_view registry;
-    if (!Registry(&registry)) return std::move(err_);
-    if (crawl_end) return BuildCrawlEnd(registry);
-    if (report) return BuildReport(registry);
-    return BuildObservation(registry);
+    if (!Registry(&registry)) {
+      *out = std::move(err_);
+    } else if (crawl_end) {
+      *out = BuildCrawlEnd(registry);
+    } else if (report) {
+      *out = BuildReport(registry);
+    } else {
+      Observation& obs = Recycled(out);
+      if (BuildObservation(registry, obs)) {
+        obs.content.texts.resize(texts_used_);  // drops recycled texts not used again
+      } else {
+        *out = std::move(err_);
+      }
+    }
   }
 
  private:
-  DecodeResult BuildObservation(std::string_view registry) {
-    Observation obs;
-    obs.registry = Str(registry);
-    if (!Timestamp(f_.observed_at, "observed_at", &obs.observed_at)) return std::move(err_);
+  // The Observation in `*out`, every field back to its default (fields added later too), but
+  // with the strings and text vector of the one already there, if any, to be assigned again.
+  Observation& Recycled(DecodeResult* out) {
+    Message* message = std::get_if<Message>(out);
+    Observation* obs = message == nullptr ? nullptr : std::get_if<Observation>(message);
+    if (obs == nullptr) {
+      return std::get<Observation>(out->emplace<Message>(std::in_place_type<Observation>));
+    }
+    Observation old = std::move(*obs);
+    *obs = Observation{};
+    const auto keep = [](std::string& to, std::string& from) {
+      to.swap(from);
+      to.clear();
+    };
+    keep(obs->registry, old.registry);
+    keep(obs->crawl_id, old.crawl_id);
+    keep(obs->scope, old.scope);
+    keep(obs->ad_id, old.ad_id);
+    keep(obs->content.page_id, old.content.page_id);
+    keep(obs->content.page_name, old.content.page_name);
+    keep(obs->content.bylines, old.content.bylines);
+    obs->content.texts.swap(old.content.texts);  // assigned again by AddText, then cut to size
+    return *obs;
+  }
+
+  bool BuildObservation(std::string_view registry, Observation& obs) {
+    obs.registry.assign(registry);
+    if (!Timestamp(f_.observed_at, "observed_at", &obs.observed_at)) return false;
     std::string_view s;
-    if (!OptString(f_.crawl_id, "crawl_id", &s)) return std::move(err_);
-    obs.crawl_id = Str(s);
-    if (!OptString(f_.scope, "scope", &s)) return std::move(err_);
-    obs.scope = Str(s);
-    if (!Enum(f_.lookup, "lookup", "listing", "by_id", &s)) return std::move(err_);
+    if (!OptString(f_.crawl_id, "crawl_id", &s)) return false;
+    obs.crawl_id.assign(s);
+    if (!OptString(f_.scope, "scope", &s)) return false;
+    obs.scope.assign(s);
+    if (!Enum(f_.lookup, "lookup", "listing", "by_id", &s)) return false;
     obs.lookup = s == "by_id" ? Lookup::kById : Lookup::kListing;
-    if (!Enum(f_.status, "status", "present", "not_found", &s)) return std::move(err_);
+    if (!Enum(f_.status, "status", "present", "not_found", &s)) return false;
     obs.status = s == "not_found" ? AdStatus::kNotFound : AdStatus::kPresent;
 
     const RawAd& ad = f_.ad;
-    if (!ad.self.present()) return Reject(RejectReason::kMissingField, "missing field 'ad'");
-    if (ad.self.type != RawType::kObject) return TypeError("ad", ad.self, "an object");
-    const bool ok = registry == "google" ? GoogleAd(ad, &obs) : MetaAd(ad, &obs);
-    if (!ok) return std::move(err_);
-    return Message{std::move(obs)};
+    if (!ad.self.present()) return Fail(RejectReason::kMissingField, "missing field 'ad'");
+    if (ad.self.type != RawType::kObject) return TypeFail("ad", ad.self, "an object");
+    return registry == "google" ? GoogleAd(ad, &obs) : MetaAd(ad, &obs);
   }
 
   DecodeResult BuildCrawlEnd(std::string_view registry) {
@@ -211,17 +249,17 @@ class Builder {
     std::string_view s;
     if (!ReqString(ad.id, "ad.id", &s)) return false;
     if (s.empty()) return Fail(RejectReason::kBadValue, "empty ad.id");
-    obs->ad_id = Str(s);
+    obs->ad_id.assign(s);
     if (obs->status == AdStatus::kNotFound) return true;
 
     AdContent& c = obs->content;
     if (!OptString(ad.page_id, "ad.page_id", &s)) return false;
-    c.page_id = Str(s);
+    c.page_id.assign(s);
     if (!OptString(ad.page_name, "ad.page_name", &s)) return false;
-    c.page_name = Str(s);
+    c.page_name.assign(s);
     if (!OptString(ad.bylines, "ad.bylines", &s)) return false;
     if (s.empty() && !OptString(ad.funding_entity, "ad.funding_entity", &s)) return false;
-    c.bylines = Str(s);
+    c.bylines.assign(s);
     c.texts.reserve(TextCount(ad.bodies, ad.body) + TextCount(ad.link_titles, ad.link_title) +
                     TextCount(ad.link_captions, ad.link_caption) +
                     TextCount(ad.link_descriptions, ad.link_description));
@@ -255,14 +293,14 @@ class Builder {
     std::string_view s;
     if (!ReqString(ad.g_ad_id, "ad.Ad_ID", &s)) return false;
     if (s.empty()) return Fail(RejectReason::kBadValue, "empty ad.Ad_ID");
-    obs->ad_id = Str(s);
+    obs->ad_id.assign(s);
     if (obs->status == AdStatus::kNotFound) return true;
 
     AdContent& c = obs->content;
     if (!OptString(ad.g_advertiser_id, "ad.Advertiser_ID", &s)) return false;
-    c.page_id = Str(s);
+    c.page_id.assign(s);
     if (!OptString(ad.g_advertiser_name, "ad.Advertiser_Name", &s)) return false;
-    c.page_name = Str(s);
+    c.page_name.assign(s);
     if (!Date(ad.g_date_start, "ad.Date_Range_Start", &obs->delivery_start) ||
         !Date(ad.g_date_end, "ad.Date_Range_End", &obs->delivery_stop)) {
       return false;
@@ -392,7 +430,7 @@ class Builder {
       }
       for (std::uint32_t i = plural.begin; i < plural.end; ++i) {
         if (!WithinLimit(raw_.text_pool[i], name)) return false;
-        out->emplace_back(raw_.text_pool[i]);
+        AddText(raw_.text_pool[i], out);
       }
       return true;
     }
@@ -405,8 +443,19 @@ class Builder {
       return TypeFail(Str(name) + " (singular)", singular, "a string");
     }
     if (!WithinLimit(singular.str, name)) return false;
-    out->emplace_back(singular.str);
+    AddText(singular.str, out);
     return true;
+  }
+
+  // Appends a text: the next of `out`'s first texts_used_ elements is the next text, so a
+  // recycled Observation's strings (still in `out`) are assigned again, keeping their buffers.
+  void AddText(std::string_view text, std::vector<std::string>* out) {
+    if (texts_used_ < out->size()) {
+      (*out)[texts_used_].assign(text);
+    } else {
+      out->emplace_back(text);
+    }
+    ++texts_used_;
   }
 
   // Optional date: absent, null or "" -> nullopt.
@@ -509,6 +558,7 @@ class Builder {
   const DecoderOptions& options_;
   const Clock& clock_;
   Rejection err_{RejectReason::kBadValue, {}};
+  std::size_t texts_used_ = 0;  // texts of the Observation built so far (AddText)
 };
 
 }  // namespace
@@ -536,9 +586,9 @@ std::string_view RawTypeName(RawType t) {
   return "?";
 }
 
-DecodeResult BuildMessage(const RawMessage& raw, const DecoderOptions& options,
-                          const Clock& clock) {
-  return Builder(raw, options, clock).Build();
+void BuildMessage(const RawMessage& raw, const DecoderOptions& options, const Clock& clock,
+                  DecodeResult* out) {
+  Builder(raw, options, clock).Build(out);
 }
 
 }  // namespace adwatch::decode_internal

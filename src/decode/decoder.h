@@ -24,11 +24,20 @@ struct DecoderOptions {
 class Decoder {
  public:
   virtual ~Decoder() = default;
-  virtual DecodeResult Decode(std::string_view payload) = 0;
+  DecodeResult Decode(std::string_view payload) {
+    DecodeResult result;
+    DecodeInto(payload, &result);
+    return result;
+  }
+  /// The same result as Decode(), written over `*out`: when `*out` holds an Observation from
+  /// an earlier call, its strings are reused (assigned, not reallocated), so a repeat sighting
+  /// of an ad costs no allocation. Every field is set anew; nothing of the old value leaks.
+  virtual void DecodeInto(std::string_view payload, DecodeResult* out) = 0;
 };
 
-/// JSON (SPEC §2): RapidJSON iterative parsing with UTF-8 validation, size and depth caps,
-/// strict types, integer money. Meta `ArchivedAd` and Google creative-stats row shapes.
+/// JSON (SPEC §2): RapidJSON SAX parsing after one pass of UTF-8 validation and NUL check, size
+/// and depth caps, strict types, integer money. Meta `ArchivedAd` and Google creative-stats
+/// row shapes.
 std::unique_ptr<Decoder> MakeJsonDecoder(const DecoderOptions& options, const Clock& clock);
 
 /// The protobuf encoding of the same messages (`proto/adwatch/v1/observation.proto`).

@@ -2,7 +2,9 @@
 // RawMessage exactly as the JSON decoder would, and validates it with the shared rules.
 // Text fields are `bytes` on the wire; their UTF-8 is checked here (`bad_encoding`).
 #include <climits>
+#include <optional>
 #include <string>
+#include <utility>
 
 // protobuf_generate_cpp currently emits the header without its package path.
 #if __has_include("adwatch/v1/observation.pb.h")
@@ -27,7 +29,17 @@ class ProtobufDecoder final : public Decoder {
   ProtobufDecoder(const DecoderOptions& options, const Clock& clock)
       : options_(options), clock_(clock) {}
 
-  DecodeResult Decode(std::string_view payload) override {
+  void DecodeInto(std::string_view payload, DecodeResult* out) override {
+    if (auto rejection = Parse(payload)) {
+      *out = std::move(*rejection);
+      return;
+    }
+    decode_internal::BuildMessage(raw_, options_, clock_, out);
+  }
+
+ private:
+  // Fills raw_ from the payload; a Rejection when it cannot be mapped.
+  std::optional<Rejection> Parse(std::string_view payload) {
     if (payload.size() > options_.limits.max_message_bytes) {
       return Rejection{RejectReason::kTooLarge,
                        "message of " + std::to_string(payload.size()) + " bytes"};
@@ -56,10 +68,9 @@ class ProtobufDecoder final : public Decoder {
       return Rejection{RejectReason::kBadEncoding,
                        std::string("invalid UTF-8 in ") + bad_encoding_};
     }
-    return decode_internal::BuildMessage(raw_, options_, clock_);
+    return std::nullopt;
   }
 
- private:
   void MapObservation(const v1::Observation& o) {
     auto& f = raw_.f;
     f.kind = {RawType::kString, "observation"};

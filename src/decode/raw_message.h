@@ -95,8 +95,10 @@ struct RawMessage {
   }
 };
 
-/// Applies SPEC §2 to a raw message: the decoded Message or the first Rejection found.
+/// Applies SPEC §2 to a raw message: writes the decoded Message or the first Rejection found
+/// into `*out`, reusing the strings of an Observation already there (Decoder::DecodeInto).
 /// Strings are copied out; `raw` may be reused afterwards.
-DecodeResult BuildMessage(const RawMessage& raw, const DecoderOptions& options, const Clock& clock);
+void BuildMessage(const RawMessage& raw, const DecoderOptions& options, const Clock& clock,
+                  DecodeResult* out);
 
 }  // namespace adwatch::decode_internal

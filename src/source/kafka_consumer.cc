@@ -120,6 +120,7 @@ void KafkaConsumer::Rebalance(rd_kafka_resp_err_t err,
       {{"count", std::to_string(parts.size())}});
   if (on_revoked_) on_revoked_(parts, lost);
   for (std::int32_t p : parts) assigned_.erase(p);
+  last_ = nullptr;  // may point into an erased entry
   if (cooperative) {
     rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_, partitions);
     if (e != nullptr) rd_kafka_error_destroy(e);
@@ -241,18 +242,24 @@ bool KafkaConsumer::Poll(int timeout_ms, const Handler& handler) {
     rd_kafka_message_destroy(msg);
     return false;
   }
-  auto it = assigned_.find(partition);
+  // Messages come in runs of one partition: the last entry looked up is usually the one.
+  if (last_ == nullptr || last_partition_ != partition) {
+    const auto it = assigned_.find(partition);
+    last_ = it == assigned_.end() ? nullptr : &it->second;
+    last_partition_ = partition;
+  }
+  ExpectedOffset* const expected = last_;
   // A partition no longer ours (revoked, or the whole assignment lost while this process was
   // stopped): its prefetched messages belong to the new owner.
-  if (it == assigned_.end() || rd_kafka_assignment_lost(rk_) != 0) {
+  if (expected == nullptr || rd_kafka_assignment_lost(rk_) != 0) {
     rd_kafka_message_destroy(msg);
     return false;
   }
-  if (msg->offset < it->second.next) {  // already applied (a re-fetch): never apply twice
+  if (msg->offset < expected->next) {  // already applied (a re-fetch): never apply twice
     rd_kafka_message_destroy(msg);
     return false;
   }
-  if (msg->offset > it->second.next && !AcceptGap(partition, it->second, msg->offset)) {
+  if (msg->offset > expected->next && !AcceptGap(partition, *expected, msg->offset)) {
     rd_kafka_message_destroy(msg);
     return false;
   }
@@ -263,7 +270,7 @@ bool KafkaConsumer::Poll(int timeout_ms, const Handler& handler) {
   if (msg->key != nullptr) record.key = {static_cast<const char*>(msg->key), msg->key_len};
   if (msg->payload != nullptr) record.value = {static_cast<const char*>(msg->payload), msg->len};
   handler(record);
-  it->second = ExpectedOffset{msg->offset + 1, false};
+  *expected = ExpectedOffset{msg->offset + 1, false};
   rd_kafka_message_destroy(msg);
   return true;
 }

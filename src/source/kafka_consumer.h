@@ -101,6 +101,10 @@ class KafkaConsumer {
   rd_kafka_t* rk_ = nullptr;
   std::string topic_;
   std::map<std::int32_t, ExpectedOffset> assigned_;  // partition -> what its state expects
+  // The entry of assigned_ Poll looked up last (nullptr: none; reset whenever entries are
+  // erased, since map nodes are stable otherwise).
+  ExpectedOffset* last_ = nullptr;
+  std::int32_t last_partition_ = -1;
   AssignCallback on_assigned_;
   RevokeCallback on_revoked_;
   IncidentCallback on_incident_;
