@@ -541,6 +541,9 @@ std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* opti
     return nullptr;
   }
   state->ads_.reserve(snapshot.ads.size());
+  // Active ads counted from the partition's own event time: only transitions after it pend
+  // (the instance watermark a snapshot asks for is never earlier).
+  state->active_.Reset(state->watermark_);
   for (const auto& [key, bytes] : snapshot.ads) {
     AdRecord ad;
     std::string page_name, bylines;
