@@ -68,6 +68,15 @@ TEST(ScrapeLock, ScrapesAnswerWhileTheIngestionLockIsHeld) {
   ASSERT_TRUE(monitor.Start(&error)) << error;
   std::atomic<bool> stop{false};
   std::thread run([&] { monitor.Run(stop); });
+  // Stops and joins the consumer on every way out (after the lock below is released).
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~Joiner() {
+      stop = true;
+      thread.join();
+    }
+  } joiner{stop, run};
   const int port = monitor.port();
   const auto published_events = [&] { return EventsOf(*monitor.pipeline().Published()); };
   const auto wait_published = [&](double want) {
@@ -127,8 +136,6 @@ TEST(ScrapeLock, ScrapesAnswerWhileTheIngestionLockIsHeld) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_EQ(scraped, first + second);
-  stop = true;
-  run.join();
 }
 
 }  // namespace
