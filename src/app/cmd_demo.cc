@@ -290,7 +290,7 @@ int DemoCommand(const DemoOptions& options, const std::atomic<bool>& stop, std::
   OutageLog outages;
   while (!stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    const Figures snapshot = monitor->pipeline().Snapshot();
+    const Figures snapshot = *monitor->pipeline().Published();  // as a scrape sees it
     TrackOutages(snapshot, monitor->pipeline().collector()->entity_names(), outages);
     const auto now = SteadyClock::now();
     const double elapsed = std::chrono::duration<double>(now - start).count();

@@ -33,7 +33,7 @@ bool Monitor::Start(std::string* error) {
       });
   server_->Route("/api/v1/ads", [ads_api](const HttpRequest& r) { return ads_api->Handle(r); });
   live_page_ = std::make_unique<LivePage>(
-      pipeline_.collector(), [this] { return pipeline_.Snapshot(); },
+      pipeline_.collector(), [this] { return *pipeline_.Published(); },
       [this] { return Incidents(); });
   live_page_->Install(*server_);
   live_page_->StartSampling(1000);
@@ -220,12 +220,14 @@ bool Monitor::Run(const std::atomic<bool>& stop) {
     consumer_->Poll(100, handler);
     if (pipeline_.CheckpointDue() && !CheckpointNow()) break;
     const auto now = std::chrono::steady_clock::now();
+    pipeline_.PublishIfDue(now);  // what scrapes serve (never under the ingestion lock)
     if (now >= next_lag) {
       UpdateLag();
       next_lag = now + std::chrono::seconds(1);
     }
   }
   if (!failed_) CheckpointNow();
+  pipeline_.Publish();  // the final figures, before the partitions are revoked
   Log(LogLevel::kInfo, "stopping", {{"ads", std::to_string(pipeline_.ad_count())}});
   // The state is checkpointed: a broker outage must not turn leaving the group into a shutdown
   // that never ends.

@@ -62,7 +62,9 @@ Pipeline::Pipeline(const Config& config, const Clock& clock)
           MakeDecoder(config.kafka.format, DecoderOptions{config.limits, config.currency}, clock)),
       enricher_(config_),
       state_(StateOptions::FromConfig(config_)),
-      collector_(std::make_shared<FiguresCollector>(config_, [this] { return Snapshot(); })) {}
+      collector_(std::make_shared<FiguresCollector>(config_, [this] { return *Published(); })) {
+  Publish();  // never a null Published()
+}
 
 namespace {
 
@@ -195,6 +197,7 @@ Outcome Pipeline::Process(const InputRecord& record) {
       }
     }
     next_offset_[record.partition] = record.offset + 1;
+    ++changes_;
   }
   ++since_checkpoint_;
   if (rejection != nullptr) {
@@ -249,6 +252,7 @@ std::optional<std::int64_t> Pipeline::RestorePartition(std::int32_t partition, s
   std::lock_guard lock(mu_);
   state_.SetPartition(partition, std::move(state));
   state_.Reports(partition) = std::move(*reports);
+  ++changes_;
   next_offset_[partition] = snapshot->next_offset;
   persisted_offset_[partition] = snapshot->next_offset;
   return snapshot->next_offset;
@@ -258,6 +262,7 @@ bool Pipeline::ResetPartition(std::int32_t partition, std::string* error) {
   {
     std::lock_guard lock(mu_);
     state_.DropPartition(partition);
+    ++changes_;
     next_offset_.erase(partition);
     persisted_offset_.erase(partition);
   }
@@ -328,6 +333,39 @@ Figures Pipeline::Snapshot() const {
   return state_.Snapshot();
 }
 
+std::shared_ptr<const Figures> Pipeline::Published() const {
+  std::lock_guard lock(published_mu_);
+  return published_;
+}
+
+void Pipeline::Publish() {
+  const auto start = std::chrono::steady_clock::now();
+  std::shared_ptr<const Figures> figures;
+  {
+    std::lock_guard lock(mu_);
+    figures = std::make_shared<const Figures>(state_.Snapshot());
+    published_changes_ = changes_;
+  }
+  {
+    std::lock_guard lock(published_mu_);
+    published_.swap(figures);
+  }
+  figures.reset();  // the previous figures are freed outside both locks (or by their last reader)
+  const auto cost = std::chrono::steady_clock::now() - start;
+  last_publish_ = start;
+  publish_interval_ = std::max<std::chrono::steady_clock::duration>(kPublishInterval, 20 * cost);
+}
+
+bool Pipeline::PublishIfDue(std::chrono::steady_clock::time_point now) {
+  if (now - last_publish_ < publish_interval_) return false;
+  {
+    std::lock_guard lock(mu_);
+    if (changes_ == published_changes_) return false;
+  }
+  Publish();
+  return true;
+}
+
 AdPage Pipeline::ListAds(const AdFilter& filter, std::size_t offset, std::size_t limit) const {
   std::lock_guard lock(mu_);
   return state_.ListAds(filter, offset, limit);
@@ -336,6 +374,7 @@ AdPage Pipeline::ListAds(const AdFilter& filter, std::size_t offset, std::size_t
 void Pipeline::DropPartition(std::int32_t partition) {
   std::lock_guard lock(mu_);
   state_.DropPartition(partition);
+  ++changes_;
   next_offset_.erase(partition);
   persisted_offset_.erase(partition);
 }

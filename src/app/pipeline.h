@@ -2,9 +2,11 @@
 // (ledger, windows, registry) → outcome counts, plus the durable side: checkpoints of every
 // partition's state together with the input offset it reflects, and restore on assignment.
 // Source-agnostic: the Kafka consumer, the benchmark and tests feed it InputRecords.
-// Thread-safety: Process, Checkpoint, Restore and Drop are called from one thread (the
-// consumer's); Snapshot, metrics and collectors may be used from any thread (state is guarded by
-// an internal mutex).
+// Thread-safety: Process, Checkpoint, Restore, Drop and Publish are called from one thread (the
+// consumer's); Snapshot and ListAds may be used from any thread (state is guarded by an internal
+// mutex, the ingestion lock); Published, metrics and the collector from any thread without ever
+// taking that lock: they read the figures the consumer last published (README "Scrapes").
+// (The tiny mutex guarding the published pointer is held only to copy or swap it.)
 #pragma once
 
 #include <chrono>
@@ -61,8 +63,22 @@ class Pipeline {
   std::int64_t next_offset(std::int32_t partition) const;
   std::int64_t persisted_offset(std::int32_t partition) const;
 
-  /// A consistent snapshot of every figure.
+  /// A consistent snapshot of every figure, taken now under the ingestion lock (tests, the
+  /// final count of a run). Scrapes read Published() instead.
   Figures Snapshot() const;
+  /// The figures as last published; never waits on the ingestion lock. What `/metrics`,
+  /// `/api/v1/summary` and the live page serve.
+  std::shared_ptr<const Figures> Published() const;
+  /// Takes a snapshot (under the ingestion lock; its cost no longer depends on tracked ads) and
+  /// publishes it. Called by the thread that calls Process, e.g. at the end of a run.
+  void Publish();
+  /// Publishes when anything changed since the last publication and at least the publication
+  /// interval has passed since it: max(kPublishInterval, 20 × the last publication's cost), so
+  /// publishing takes at most ~5% of the consumer's time. True when it published.
+  bool PublishIfDue(std::chrono::steady_clock::time_point now);
+  static constexpr std::chrono::milliseconds kPublishInterval{100};
+  /// Holds the ingestion lock until the returned lock is released (tests: what never waits).
+  std::unique_lock<std::mutex> LockStateForTest() const { return std::unique_lock(mu_); }
   /// One page of the ads matching `filter` across this instance's partitions (see
   /// MonitorState::ListAds); holds the state lock while it sorts references.
   AdPage ListAds(const AdFilter& filter, std::size_t offset, std::size_t limit) const;
@@ -106,6 +122,14 @@ class Pipeline {
   std::shared_ptr<FiguresCollector> collector_;
   LogRateLimiter reject_log_{10};
   RejectSink reject_sink_;
+
+  // Publication: `changes_` counts changes of the state (under mu_); the consumer publishes
+  // what it reached into `published_` (under published_mu_, held only to copy or swap it).
+  std::uint64_t changes_ = 0, published_changes_ = 0;
+  std::chrono::steady_clock::time_point last_publish_{};
+  std::chrono::steady_clock::duration publish_interval_ = kPublishInterval;
+  mutable std::mutex published_mu_;
+  std::shared_ptr<const Figures> published_;
 
   std::unique_ptr<StateStore> store_;
   std::map<std::int32_t, std::int64_t> next_offset_;       // applied

@@ -11,7 +11,7 @@
 // `registry:id`. Bad parameters answer 400 with a JSON error naming them.
 // Thread-safety: Handle may run on several server threads at once (the source must be
 // thread-safe, as Pipeline::ListAds is); one request is served at a time, others get 503 (a
-// listing walks every ad under the state lock, like a scrape).
+// listing walks every ad under the ingestion lock; scrapes read published figures instead).
 #pragma once
 
 #include <atomic>

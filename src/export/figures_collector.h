@@ -1,5 +1,7 @@
 // Exports the business figures of SPEC §4 as Prometheus families, built at scrape time from a
-// Figures snapshot (so a scrape never walks live state while the pipeline mutates it).
+// Figures snapshot (so a scrape never walks live state while the pipeline mutates it). In the
+// pipeline that is the copy its consumer last published (Pipeline::Published): a scrape never
+// waits on the ingestion lock.
 // Thread-safety: Collect may be called from any thread; the snapshot function must be safe to
 // call concurrently with the pipeline (the pipeline takes its lock inside it).
 #pragma once

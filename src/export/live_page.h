@@ -7,9 +7,10 @@
 // History is a bounded buffer: Sample() records a point each call while there is room; when it
 // is full every other point is dropped and from then on only every 2nd (4th, ...) call records,
 // so the whole run stays covered at a coarser resolution in at most `capacity` points.
-// A snapshot walks every ad under the pipeline's lock, so only the sampler takes them: both
-// JSON documents are served from the latest sample (however many pages poll), and the sampler
-// waits at least 20 times as long as its last snapshot took (at most 5% of the pipeline's time).
+// In the monitor a snapshot is a copy of the figures the consumer last published (never the
+// ingestion lock); still only the sampler takes them: both JSON documents are served from the
+// latest sample (however many pages poll), and the sampler waits at least 20 times as long as
+// its last snapshot took.
 // Thread-safety: Sample and the handlers may run concurrently (one internal mutex); the sampler
 // thread is started by StartSampling and stopped by the destructor.
 #pragma once

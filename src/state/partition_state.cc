@@ -90,6 +90,17 @@ AdListing PartitionState::Listing(const AdRef& ref) const {
           ad.themes};
 }
 
+AdFacts PartitionState::Facts(const AdRecord& ad) const {
+  return {ad.registry,
+          Slot(ad.entity),
+          ad.themes,
+          ad.presence.presence,
+          ad.spend_seen_at != kNever,
+          ad.spend,
+          ad.delivery_start,
+          ad.delivery_stop};
+}
+
 void PartitionState::MarkDirty(AdMap::value_type& entry) {
   if (entry.second.dirty || !options_->track_changes) return;
   entry.second.dirty = true;
@@ -205,11 +216,14 @@ Outcome PartitionState::ApplyObservationNow(const Observation& obs, const Enrich
     record.registry = InternName(registries_, obs.registry);
     record.advertiser = InternAdvertiser(obs.content.page_name, obs.content.bylines);
     it = ads_.emplace(key_, record).first;
+    figures_.Add(Facts(record));
+    active_.Change(Facts(record), +1);
   }
   AdRecord& ad = it->second;
   if (ad.last_observed != kNever && obs.observed_at <= ad.last_observed) {
     return counted(obs.observed_at == ad.last_observed ? Outcome::kDuplicate : Outcome::kStale);
   }
+  const AdFacts facts_before = Facts(ad);
   MarkDirty(*it);
   const bool late = obs.observed_at < watermark_ - options_->grace_seconds;
   ad.last_observed = obs.observed_at;
@@ -221,6 +235,7 @@ Outcome PartitionState::ApplyObservationNow(const Observation& obs, const Enrich
     if (obs.spend) ApplySpend(ad, *obs.spend, obs.observed_at);
   }
   tracker_.RecordSighting(obs, ad.presence);
+  CountChange(facts_before, Facts(ad));
   return counted(late ? Outcome::kLate : Outcome::kApplied);
 }
 
@@ -298,6 +313,7 @@ Outcome PartitionState::ApplyCrawlEndNow(const CrawlEnd& end, bool count) {
     if (ad.scope != before.scope || ad.presence.presence != before.presence.presence) {
       MarkDirty(entry);
     }
+    if (ad.presence.presence != before.presence.presence) CountChange(Facts(before), Facts(ad));
   }
   if (count) Count(Outcome::kApplied);
   return Outcome::kApplied;
@@ -314,36 +330,13 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
   for (int r = 0; r < kRejectReasonCount; ++r) f.rejects[r] += rejects_[r];
   f.ads_tracked += static_cast<std::int64_t>(ads_.size());
   f.events_held += static_cast<std::int64_t>(held_.size());
-  // Index registries of this partition into the snapshot once.
-  // Create every registry entry first: Registry() may insert and move earlier entries.
-  for (const std::string& name : registries_) f.Registry(name);
-  std::vector<RegistryFigures*> regs;
-  regs.reserve(registries_.size());
-  for (const std::string& name : registries_) regs.push_back(&f.Registry(name));
-
-  for (const auto& [key, ad] : ads_) {
-    const std::size_t e = Slot(ad.entity);
-    if (ad.spend_seen_at != kNever && ad.spend.open_ended) ++f.open_ended_ads[e];
-    RegistryFigures& r = *regs[ad.registry];
-    ++r.known[e];
-    if (ad.presence.missing()) {
-      ++r.missing[e];
-      r.unlisted[e] += ad.presence.presence == Presence::kUnlisted;
-      r.removed[e] += ad.presence.presence == Presence::kRemoved;
-      r.missing_spend[e] += Amounts{{ad.spend.lower, ad.spend.upper, ad.spend.Mid()}};
-    } else {  // shown: compared with the registry's own reports (state/report_ledger.h)
-      ++r.shown[e];
-      r.shown_upper[e] += ad.spend.upper;
-      r.shown_open_ended[e] += ad.spend_seen_at != kNever && ad.spend.open_ended;
+  figures_.AddTo(f, registries_);
+  if (watermark != kNever) {
+    if (!active_.MoveTo(watermark)) {  // behind the cursor (a partition was dropped): recount
+      active_.Reset(watermark);
+      for (const auto& [key, ad] : ads_) active_.Change(Facts(ad), +1);
     }
-    const bool started = ad.delivery_start == kNever || ad.delivery_start <= watermark;
-    const bool running = ad.delivery_stop == kNever || watermark < ad.delivery_stop + 86400;
-    if (watermark != kNever && started && running && ad.presence.presence != Presence::kRemoved) {
-      if (ad.themes == 0) ++f.Active(e, none_theme);
-      for (std::size_t th = 0; th < options_->theme_count; ++th) {
-        if (ad.themes >> th & 1U) ++f.Active(e, th);
-      }
-    }
+    active_.AddTo(f);
   }
   for (const auto& [name, status] : tracker_.registries()) {
     RegistryFigures& r = f.Registry(name);
@@ -577,6 +570,9 @@ std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* opti
     return nullptr;
   }
   state->ads_.reserve(snapshot.ads.size());
+  // Active ads counted from the partition's own event time: only transitions after it pend
+  // (the instance watermark a snapshot asks for is never earlier).
+  state->active_.Reset(state->watermark_);
   for (const auto& [key, bytes] : snapshot.ads) {
     AdRecord ad;
     std::string page_name, bylines;
@@ -595,6 +591,8 @@ std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* opti
     }
     ad.advertiser = state->InternAdvertiser(page_name, bylines);
     state->ads_.emplace(key, ad);
+    state->figures_.Add(state->Facts(ad));
+    state->active_.Change(state->Facts(ad), +1);
   }
   // A partition that only ever rejected has no event time: nothing can be pruned.
   const EpochSeconds horizon =

@@ -20,6 +20,7 @@
 #include "core/outcome.h"
 #include "core/reject_reason.h"
 #include "registry/crawl_tracker.h"
+#include "state/ad_figures.h"
 #include "state/figures.h"
 #include "state/held_messages.h"
 #include "store/state_store.h"
@@ -123,7 +124,10 @@ class PartitionState {
   /// Bumped whenever the persisted bytes change (part of the state fingerprint).
   static constexpr int kFormatVersion = 4;
 
-  explicit PartitionState(const StateOptions* options) : options_(options) {}
+  explicit PartitionState(const StateOptions* options)
+      : options_(options),
+        figures_(options->entity_count + 1),
+        active_(options->entity_count + 1, options->theme_count) {}
 
   /// Applies one decoded message under the event-time rules (README "What the figures mean"):
   /// a message dated more than max_lead ahead of the partition's event time is held (outcome
@@ -148,8 +152,20 @@ class PartitionState {
   /// Counts a message of this partition rejected by the decoder.
   void RecordReject(RejectReason reason);
 
-  /// Adds this partition's share of every figure, for windows ending at `watermark`.
+  /// Adds this partition's share of every figure, for windows ending at `watermark`. Costs
+  /// O(registries × entities + entities × themes) plus the window loop, not O(ads): the ad
+  /// figures are counters kept by every change (state/ad_figures.h). Moves the active-ads
+  /// cursor to `watermark` (a cache: needs the same external lock as every other call).
   void AddTo(Figures& figures, EpochSeconds watermark) const;
+
+  /// Calls f(key, record) for every tracked ad, in no particular order (tests recompute the
+  /// counted figures from it).
+  template <typename F>
+  void ForEachAd(F&& f) const {
+    for (const auto& [key, ad] : ads_) f(key, ad);
+  }
+  /// Registry names by AdRecord::registry index.
+  const std::vector<std::string>& registry_names() const { return registries_; }
 
   /// Appends a reference to every ad matching `filter` (in no particular order).
   void FindAds(const AdFilter& filter, std::vector<AdRef>* out) const;
@@ -237,6 +253,14 @@ class PartitionState {
   std::size_t pending_messages_ = 0;
   bool held_changed_ = false;   // held_ changed since the last TakeDelta
   std::string crawls_written_;  // tracker_'s bytes as last handed to the store
+  // The counted figures of the ads (state/ad_figures.h): updated at every change of an ad.
+  AdFacts Facts(const AdRecord& ad) const;
+  void CountChange(const AdFacts& before, const AdFacts& after) {
+    figures_.Update(before, after);
+    active_.Update(before, after);
+  }
+  AdFigures figures_;
+  mutable ActiveAds active_;  // a cursor moved by AddTo
 };
 
 }  // namespace adwatch

@@ -67,7 +67,7 @@ class EndToEnd : public ::testing::Test {
 
   double Handled() {
     double n = 0;
-    for (std::int64_t c : monitor_->pipeline().Snapshot().outcomes) n += static_cast<double>(c);
+    for (std::int64_t c : monitor_->pipeline().Published()->outcomes) n += static_cast<double>(c);
     return n;
   }
 

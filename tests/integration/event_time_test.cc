@@ -68,7 +68,7 @@ class EventTimeCluster : public ::testing::Test {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     auto handled = [&] {
       double n = 0;
-      for (std::int64_t c : monitor_->pipeline().Snapshot().outcomes) n += static_cast<double>(c);
+      for (std::int64_t c : monitor_->pipeline().Published()->outcomes) n += static_cast<double>(c);
       return n;
     };
     while (handled() < produced && std::chrono::steady_clock::now() < deadline) {

@@ -111,9 +111,12 @@ TEST(Security, HostileAdvertiserNamesCannotInjectLabelsOrGrowSeries) {
         i, "zzflood" + std::to_string(i) + suffixes[static_cast<std::size_t>(i) % suffixes.size()]);
     const std::string key = (i % 2 == 0 ? "meta:m" : "google:g") + std::to_string(i);
     pipeline.Process(InputRecord{config.kafka.topic, i % kPartitions, i / kPartitions, key, value});
-    if (i == 999)
+    if (i == 999) {
+      pipeline.Publish();  // what scrapes serve (a monitor's consumer publishes by itself)
       series_after_first_thousand = testing::ParseMetrics(server.RenderMetrics()).size();
+    }
   }
+  pipeline.Publish();
   const std::string text = server.RenderMetrics();
   std::string promtool;
   EXPECT_EQ(testing::PromtoolCheckMetrics(text, &promtool), 0) << promtool;
@@ -286,7 +289,7 @@ IngestRun Ingest(Config config, const std::string& group, double produced, bool 
   EXPECT_EQ(testing::HttpGet(port, "/metrics", kRightPassword, "127.0.0.1").status, 200);
   const auto handled = [&] {
     double n = 0;
-    for (const std::int64_t c : monitor.pipeline().Snapshot().outcomes) {
+    for (const std::int64_t c : monitor.pipeline().Published()->outcomes) {  // as scrapes see
       n += static_cast<double>(c);
     }
     return n;
