@@ -1,8 +1,6 @@
 // Shared validation of decoded messages (SPEC §2): one set of rules for JSON and protobuf.
-#include <array>
 #include <cstring>
 #include <limits>
-#include <span>
 #include <string>
 #include <utility>
 
@@ -310,14 +308,13 @@ class Builder {
     if (!ad.regions.present()) return;
     obs->nations.emplace();
     if (ad.regions.type != RawType::kArray || ad.regions_bad) return;
-    std::array<RegionEntry, kMaxRegions> entries;
-    std::size_t n = 0;
+    RegionShares shares;
     for (const RawRegion& r : raw_.regions) {
-      entries[n++] = {
-          r.region.str, r.percentage.str,
-          !r.bad && r.region.type == RawType::kString && r.percentage.type == RawType::kString};
+      shares.Add(
+          {r.region.str, r.percentage.str,
+           !r.bad && r.region.type == RawType::kString && r.percentage.type == RawType::kString});
     }
-    *obs->nations = SharesFromRegions(std::span<const RegionEntry>(entries.data(), n));
+    *obs->nations = shares.Finish();
   }
 
   // Geo_Targeting_Included/Excluded: an absent, null or empty Included is no region data.

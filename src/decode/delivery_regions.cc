@@ -1,12 +1,9 @@
 #include "decode/delivery_regions.h"
 
-#include <algorithm>
 #include <array>
 
 namespace adwatch {
 namespace {
-
-__extension__ using Wide = unsigned __int128;  // sums and products of 10^18-scaled fractions
 
 bool Space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -38,10 +35,22 @@ bool SameName(std::string_view name, std::string_view want) {
 
 constexpr std::array<std::string_view, 4> kUkNames{"england", "scotland", "wales",
                                                    "northern ireland"};
+constexpr std::array<std::uint64_t, 19> kPow10 = [] {
+  std::array<std::uint64_t, 19> p{};
+  p[0] = 1;
+  for (std::size_t i = 1; i < p.size(); ++i) p[i] = p[i - 1] * 10;
+  return p;
+}();
+constexpr std::array<std::string_view, 4> kUkSpelling{"England", "Scotland", "Wales",
+                                                      "Northern Ireland"};
 
 }  // namespace
 
 std::optional<Nation> UkNationOfRegion(std::string_view name) {
+  // Meta's own spelling first: a plain comparison.
+  for (std::size_t n = 0; n < kUkSpelling.size(); ++n) {
+    if (name == kUkSpelling[n]) return static_cast<Nation>(n);
+  }
   name = Trim(name);
   for (std::size_t n = 0; n < kUkNames.size(); ++n) {
     if (SameName(name, kUkNames[n])) return static_cast<Nation>(n);
@@ -51,51 +60,64 @@ std::optional<Nation> UkNationOfRegion(std::string_view name) {
 
 std::optional<std::uint64_t> ParseFraction(std::string_view text) {
   text = Trim(text);
-  const std::size_t dot = text.find('.');
-  const std::string_view whole = text.substr(0, dot);
-  const std::string_view frac =
-      dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
-  if (whole.empty() || (dot != std::string_view::npos && frac.empty())) return std::nullopt;
+  std::size_t i = 0;
   std::uint64_t int_part = 0;
-  for (const char c : whole) {
+  for (; i < text.size() && text[i] != '.'; ++i) {
+    const char c = text[i];
     if (c < '0' || c > '9') return std::nullopt;
-    if (c != '0' || int_part != 0) int_part = int_part * 10 + static_cast<std::uint64_t>(c - '0');
+    int_part = int_part * 10 + static_cast<std::uint64_t>(c - '0');
     if (int_part > 1) return std::nullopt;
   }
-  std::uint64_t value = 0;
-  std::uint64_t scale = kFractionOne;
-  for (const char c : frac) {
-    if (c < '0' || c > '9') return std::nullopt;
-    scale /= 10;  // 0 past the 18th decimal: only zeros are allowed there
-    if (scale == 0 && c != '0') return std::nullopt;
-    value += scale * static_cast<std::uint64_t>(c - '0');
+  if (i == 0) return std::nullopt;  // no whole part
+  std::uint64_t frac = 0;
+  int digits = 0;  // significant decimals kept, at most 18
+  if (i < text.size()) {
+    if (++i == text.size()) return std::nullopt;  // "5."
+    for (; i < text.size(); ++i) {
+      const char c = text[i];
+      if (c < '0' || c > '9') return std::nullopt;
+      if (digits == 18) {
+        if (c != '0') return std::nullopt;  // only zeros past the 18th decimal
+        continue;
+      }
+      frac = frac * 10 + static_cast<std::uint64_t>(c - '0');
+      ++digits;
+    }
   }
+  frac *= kPow10[18 - digits];
   if (int_part == 1) {
-    if (value != 0) return std::nullopt;
+    if (frac != 0) return std::nullopt;
     return kFractionOne;
   }
-  return value;
+  return frac;
 }
 
-NationShares SharesFromRegions(std::span<const RegionEntry> entries) {
-  const NationShares unusable{};
-  if (entries.empty()) return unusable;
-  std::array<Wide, kNationCount> value{};
-  std::array<bool, kNationCount> seen{};
-  Wide total = 0;
-  for (const RegionEntry& e : entries) {
-    if (!e.usable) return unusable;
-    const auto fraction = ParseFraction(e.percentage);
-    if (!fraction) return unusable;
-    const auto uk = UkNationOfRegion(e.region);
-    const int n = static_cast<int>(uk.value_or(Nation::kUnknown));
-    if (uk) {
-      if (seen[n]) return unusable;
-      seen[n] = true;
-    }
-    value[n] += *fraction;
-    total += *fraction;
+void RegionShares::Add(const RegionEntry& e) {
+  any_ = true;
+  if (unusable_) return;
+  const auto fraction = e.usable ? ParseFraction(e.percentage) : std::nullopt;
+  if (!fraction) {
+    unusable_ = true;
+    return;
   }
+  const auto uk = UkNationOfRegion(e.region);
+  const int n = static_cast<int>(uk.value_or(Nation::kUnknown));
+  if (uk) {
+    if (seen_[n]) {
+      unusable_ = true;
+      return;
+    }
+    seen_[n] = true;
+  }
+  value_[n] += *fraction;
+  total_ += *fraction;
+}
+
+NationShares RegionShares::Finish() const {
+  const NationShares unusable{};
+  if (!any_ || unusable_) return unusable;
+  std::array<Wide, kNationCount> value = value_;
+  Wide total = total_;
   // Rounded fractions may sum a little above 1: up to 1.01 they are scaled down. Below 1,
   // what the list does not place is `unknown`.
   constexpr Wide kTolerance = kFractionOne / 100;
@@ -108,18 +130,38 @@ NationShares SharesFromRegions(std::span<const RegionEntry> entries) {
   std::array<Wide, kNationCount> remainder{};
   unsigned given = 0;
   for (int n = 0; n < kNationCount; ++n) {
-    const Wide scaled = value[n] * NationShares::kWhole;
-    shares.parts[n] = static_cast<std::uint16_t>(scaled / total);
-    remainder[n] = scaled % total;
+    if (total == kFractionOne) {  // the usual case, in 64 bits: v / 10^14
+      constexpr std::uint64_t kPart = kFractionOne / NationShares::kWhole;
+      const auto v = static_cast<std::uint64_t>(value[n]);
+      shares.parts[n] = static_cast<std::uint16_t>(v / kPart);
+      remainder[n] = v % kPart;
+    } else {
+      const Wide scaled = value[n] * NationShares::kWhole;
+      shares.parts[n] = static_cast<std::uint16_t>(scaled / total);
+      remainder[n] = scaled % total;
+    }
     given += shares.parts[n];
   }
-  std::array<int, kNationCount> order{0, 1, 2, 3, 4};
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int a, int b) { return remainder[a] > remainder[b]; });
   // The remainders sum to (10,000 - given) * total, each below total: at least that many
   // nations have a non-zero remainder, so a nation with a zero fraction never gets a part.
-  for (int i = 0; given < NationShares::kWhole; ++i, ++given) ++shares.parts[order[i]];
+  // One part each by largest remainder, ties to the earlier nation.
+  std::array<bool, kNationCount> got{};
+  for (; given < NationShares::kWhole; ++given) {
+    int best = 0;
+    while (got[best]) ++best;
+    for (int n = best + 1; n < kNationCount; ++n) {
+      if (!got[n] && remainder[n] > remainder[best]) best = n;
+    }
+    got[best] = true;
+    ++shares.parts[best];
+  }
   return shares;
+}
+
+NationShares SharesFromRegions(std::span<const RegionEntry> entries) {
+  RegionShares shares;
+  for (const RegionEntry& e : entries) shares.Add(e);
+  return shares.Finish();
 }
 
 NationShares SharesFromGeoTargeting(std::string_view included, std::string_view excluded) {

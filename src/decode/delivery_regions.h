@@ -5,6 +5,7 @@
 // Pure functions: thread-safe.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -44,6 +45,21 @@ std::optional<std::uint64_t> ParseFraction(std::string_view text);
 /// five) one each to the largest remainders, ties to the earlier nation in Nation order. The
 /// parts always sum to 10,000, and a nation with a zero fraction gets 0.
 NationShares SharesFromRegions(std::span<const RegionEntry> entries);
+
+/// SharesFromRegions one element at a time, without collecting them (the decoder's path).
+class RegionShares {
+ public:
+  void Add(const RegionEntry& entry);
+  NationShares Finish() const;
+
+ private:
+  __extension__ using Wide = unsigned __int128;
+  std::array<Wide, kNationCount> value_{};
+  Wide total_ = 0;
+  std::array<bool, kNationCount> seen_{};
+  bool any_ = false;
+  bool unusable_ = false;
+};
 
 /// Google's geo targeting (`Geo_Targeting_Included`, `Geo_Targeting_Excluded`). Targeting is
 /// not delivery, so only one case is definite: the included locations (comma-separated,

@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "state/held_messages.h"
 #include "state/monitor_state.h"
 
 namespace adwatch {
@@ -80,6 +81,21 @@ TEST(NationSplitTest, LatestSharesSplitEachIncrementFromItsSightingOn) {
   const Figures g = state.Snapshot();
   EXPECT_EQ(g.NationCtd(0, 0).v[0] + g.NationCtd(0, 2).v[0], 49997);
   EXPECT_EQ(g.NationCtd(0, 0).v[0], 24998);  // -1.5 each: the remainder tie goes to England
+}
+
+TEST(NationSplitTest, HeldSightingsKeepTheirSharesThroughACheckpoint) {
+  HeldMessages held;
+  held.Hold(Obs("a", kT0, 100, 200, Shares(1, 2, 3, 4, 9990)));
+  held.Hold(Obs("b", kT0, 100, 200, std::nullopt));
+  ByteWriter out;
+  held.Encode(out);
+  HeldMessages restored;
+  ByteReader in(out.bytes());
+  ASSERT_TRUE(restored.Decode(in));
+  const std::deque<Message> back = restored.TakeAll();
+  ASSERT_EQ(back.size(), 2U);
+  EXPECT_EQ(std::get<Observation>(back[0]).nations, Shares(1, 2, 3, 4, 9990));
+  EXPECT_EQ(std::get<Observation>(back[1]).nations, std::nullopt);
 }
 
 TEST(NationSplitTest, NationsAddUpToTheUkFigureOverRandomStreams) {
