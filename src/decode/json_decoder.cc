@@ -4,6 +4,9 @@
 //
 // Duplicate keys: a field adwatch reads that appears twice in the same object is rejected as
 // `bad_value` (no "first wins"/"last wins" ambiguity); duplicates of ignored fields are ignored.
+// Region data is the exception: a repeated `delivery_by_region`, or a key repeated inside one of
+// its elements, makes the region data unusable (`unknown` share), never the message (README
+// "What the figures mean" → Nations).
 // `null` counts as absent.
 //
 // Escapes: the raw bytes are checked before parsing, but `\uXXXX` escapes are decoded by the
