@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/money.h"
+#include "core/nation.h"
 #include "core/time.h"
 
 namespace adwatch {
@@ -51,6 +52,10 @@ struct Observation {
   std::optional<SpendRange> spend;  // absent when the registry gave none
   std::optional<EpochSeconds> delivery_start;
   std::optional<EpochSeconds> delivery_stop;  // absent while the ad runs
+  /// Where the ad was delivered (Meta delivery_by_region, Google geo targeting; README
+  /// "What the figures mean" → Nations). nullopt: the sighting carried no region data, the
+  /// ad keeps its previous shares.
+  std::optional<NationShares> nations;
 };
 
 /// A crawl of one registry scope has finished (SPEC §2.2).

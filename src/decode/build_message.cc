@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "decode/delivery_regions.h"
 #include "decode/raw_message.h"
 
 namespace adwatch::decode_internal {
@@ -274,6 +275,7 @@ class Builder {
         !Date(ad.delivery_stop, "ad.ad_delivery_stop_time", &obs->delivery_stop)) {
       return false;
     }
+    MetaRegions(ad, obs);
     if (!ad.spend.present()) return true;
     if (ad.spend.type != RawType::kObject) return TypeFail("ad.spend", ad.spend, "an object");
     std::string_view currency = options_.currency.reporting;
@@ -305,6 +307,7 @@ class Builder {
         !Date(ad.g_date_end, "ad.Date_Range_End", &obs->delivery_stop)) {
       return false;
     }
+    GoogleRegions(ad, obs);
     // Columns of a currency count when either bound has a value (CSV cells may be empty).
     const auto has_value = [](const RawField& v) {
       return v.present() && !(v.type == RawType::kString && v.str.empty());
@@ -335,6 +338,31 @@ class Builder {
     RawField max = chosen->max;
     if (max.type == RawType::kString && max.str.empty()) max.type = RawType::kAbsent;
     return Spend(chosen->min, max, chosen->currency, "ad.Spend_Range", obs);
+  }
+
+  // delivery_by_region (delivery/delivery_regions.h). Never fails the message: absent or null
+  // is no region data (nullopt); anything unusable is all `unknown`.
+  void MetaRegions(const RawAd& ad, Observation* obs) {
+    if (!ad.regions.present()) return;
+    obs->nations.emplace();
+    if (ad.regions.type != RawType::kArray || ad.regions_bad) return;
+    RegionShares shares;
+    for (const RawRegion& r : raw_.regions) {
+      shares.Add(
+          {r.region.str, r.percentage.str,
+           !r.bad && r.region.type == RawType::kString && r.percentage.type == RawType::kString});
+    }
+    *obs->nations = shares.Finish();
+  }
+
+  // Geo_Targeting_Included/Excluded: an absent, null or empty Included is no region data.
+  void GoogleRegions(const RawAd& ad, Observation* obs) {
+    const RawField& in = ad.g_geo_included;
+    if (!in.present() || (in.type == RawType::kString && in.str.empty())) return;
+    obs->nations.emplace();
+    const RawField& ex = ad.g_geo_excluded;
+    if (in.type != RawType::kString || (ex.present() && ex.type != RawType::kString)) return;
+    *obs->nations = SharesFromGeoTargeting(in.str, ex.present() ? ex.str : std::string_view{});
   }
 
   // Both bounds in whole units of `currency`; upper absent: open-ended top bucket.

@@ -11,6 +11,9 @@
 //
 // Duplicate keys: a field adwatch reads that appears twice in the same object is rejected as
 // `bad_value` (no "first wins"/"last wins" ambiguity); duplicates of ignored fields are ignored.
+// Region data is the exception: a repeated `delivery_by_region`, or a key repeated inside one of
+// its elements, makes the region data unusable (`unknown` share), never the message (README
+// "What the figures mean" → Nations).
 // `null` counts as absent.
 //
 // Escapes: the raw bytes are checked before parsing, but `\uXXXX` escapes are decoded by the
@@ -35,19 +38,20 @@ using decode_internal::RawAd;
 using decode_internal::RawField;
 using decode_internal::RawFields;
 using decode_internal::RawMessage;
+using decode_internal::RawRegion;
 using decode_internal::RawSpendColumns;
 using decode_internal::RawTexts;
 using decode_internal::RawType;
 
 // What the container at one nesting level is.
-enum class Ctx : std::uint8_t { kRoot, kTop, kAd, kSpend, kTexts, kSkip };
+enum class Ctx : std::uint8_t { kRoot, kTop, kAd, kSpend, kTexts, kRegions, kRegion, kSkip };
 
 struct KeyEntry {
   std::string_view name;
   RawField RawFields::*top = nullptr;
   RawField RawAd::*ad = nullptr;
   RawTexts RawAd::*texts = nullptr;
-  Ctx descend = Ctx::kSkip;  // for object values: the context to enter
+  Ctx descend = Ctx::kSkip;  // for object values (kRegions: array values): the context to enter
 };
 
 constexpr KeyEntry kTopKeys[] = {
@@ -91,11 +95,14 @@ constexpr KeyEntry kAdKeys[] = {
     {"ad_delivery_stop_time", nullptr, &RawAd::delivery_stop},
     {"currency", nullptr, &RawAd::currency},
     {"spend", nullptr, &RawAd::spend, nullptr, Ctx::kSpend},
+    {"delivery_by_region", nullptr, &RawAd::regions, nullptr, Ctx::kRegions},
     {"Ad_ID", nullptr, &RawAd::g_ad_id},
     {"Advertiser_ID", nullptr, &RawAd::g_advertiser_id},
     {"Advertiser_Name", nullptr, &RawAd::g_advertiser_name},
     {"Date_Range_Start", nullptr, &RawAd::g_date_start},
     {"Date_Range_End", nullptr, &RawAd::g_date_end},
+    {"Geo_Targeting_Included", nullptr, &RawAd::g_geo_included},
+    {"Geo_Targeting_Excluded", nullptr, &RawAd::g_geo_excluded},
 };
 
 constexpr KeyEntry kSpendKeys[] = {
@@ -183,6 +190,9 @@ class Handler {
     descend_ = Ctx::kSkip;
     RawFields& f = raw_->f;
     switch (stack_.back()) {
+      case Ctx::kRegion:
+        RegionKey(key);
+        return true;
       case Ctx::kTop:
         if (key == "ad") {
           field_ = &f.ad.self;
@@ -195,6 +205,11 @@ class Handler {
         if (const KeyEntry* e = FindKey(kAdKeys, key)) {
           if (e->texts != nullptr) {
             texts_ = &(f.ad.*(e->texts));
+          } else if (e->descend == Ctx::kRegions && f.ad.regions.type != RawType::kAbsent) {
+            // Region data never rejects the message: a repeated delivery_by_region is
+            // unusable (unknown share) and its second value is skipped.
+            f.ad.regions_bad = true;
+            return true;
           } else {
             field_ = &(f.ad.*(e->ad));
             descend_ = e->descend;
@@ -221,6 +236,18 @@ class Handler {
     if (check_strings_ && !bad_string_ && !ValidUtf8(std::string_view(s, len))) {
       bad_string_ = true;
     }
+  }
+
+  // A member of one delivery_by_region element: a repeated key makes the element unusable.
+  void RegionKey(std::string_view key) {
+    if (raw_->regions.empty()) return;
+    RawRegion& r = raw_->regions.back();
+    RawField* field = key == "region" ? &r.region : key == "percentage" ? &r.percentage : nullptr;
+    if (field != nullptr && field->type != RawType::kAbsent) {
+      r.bad = true;
+      return;
+    }
+    field_ = field;
   }
 
   // `Spend_Range_Min_<CUR>` / `Spend_Range_Max_<CUR>`.
@@ -263,6 +290,9 @@ class Handler {
           array_->bad_element = true;
         }
         break;
+      case Ctx::kRegions:  // an element that is not an object
+        raw_->f.ad.regions_bad = true;
+        break;
       case Ctx::kSkip:
         break;
       default:  // a member value
@@ -294,12 +324,22 @@ class Handler {
       case Ctx::kTexts:
         array_->bad_element = true;
         break;
+      case Ctx::kRegions:  // an element: only objects, at most kMaxRegions
+        if (type == RawType::kObject && raw_->regions.size() < decode_internal::kMaxRegions) {
+          raw_->regions.emplace_back();
+          next = Ctx::kRegion;
+        } else {
+          raw_->f.ad.regions_bad = true;
+        }
+        break;
       case Ctx::kSkip:
         break;
       default:  // a member value
         if (field_ != nullptr) {
           field_->type = type;
-          if (type == RawType::kObject) next = descend_;
+          if (descend_ == Ctx::kRegions ? type == RawType::kArray : type == RawType::kObject) {
+            next = descend_;
+          }
         } else if (texts_ != nullptr) {
           texts_->type = type;
           if (type == RawType::kArray) {

@@ -116,6 +116,10 @@ class ProtobufDecoder final : public Decoder {
       Put(ad.has_ad_delivery_start_time(), ad.ad_delivery_start_time(), "ad.start",
           &a.g_date_start);
       Put(ad.has_ad_delivery_stop_time(), ad.ad_delivery_stop_time(), "ad.stop", &a.g_date_end);
+      Put(ad.has_geo_targeting_included(), ad.geo_targeting_included(), "ad.geo_targeting",
+          &a.g_geo_included);
+      Put(ad.has_geo_targeting_excluded(), ad.geo_targeting_excluded(), "ad.geo_targeting",
+          &a.g_geo_excluded);
       if (ad.has_spend()) {
         RawSpendColumns& col = raw_.spend_columns.emplace_back();
         col.currency = options_.currency.reporting;
@@ -140,6 +144,18 @@ class ProtobufDecoder final : public Decoder {
         &a.delivery_start);
     Put(ad.has_ad_delivery_stop_time(), ad.ad_delivery_stop_time(), "ad.stop", &a.delivery_stop);
     Put(ad.has_currency(), ad.currency(), "ad.currency", &a.currency);
+    if (!ad.delivery_by_region().empty()) {
+      a.regions.type = RawType::kArray;
+      for (const v1::Region& r : ad.delivery_by_region()) {
+        if (raw_.regions.size() >= decode_internal::kMaxRegions) {
+          a.regions_bad = true;
+          break;
+        }
+        decode_internal::RawRegion& out = raw_.regions.emplace_back();
+        Put(r.has_region(), r.region(), "ad.delivery_by_region", &out.region);
+        Put(r.has_percentage(), r.percentage(), "ad.delivery_by_region", &out.percentage);
+      }
+    }
     if (ad.has_spend()) {
       a.spend.type = RawType::kObject;
       Put(ad.spend().has_lower_bound(), ad.spend().lower_bound(), "ad.spend", &a.lower_bound);

@@ -52,6 +52,13 @@ struct RawSpendColumns {
 };
 inline constexpr std::size_t kMaxSpendColumns = 32;  // more distinct currencies are ignored
 
+/// One element of Meta's `delivery_by_region`. `bad`: not an object, or a key repeated.
+struct RawRegion {
+  RawField region, percentage;
+  bool bad = false;
+};
+inline constexpr std::size_t kMaxRegions = 64;  // more elements: the region data is unusable
+
 struct RawAd {
   RawField self;  // the `ad` value itself (must be an object)
   // Meta ArchivedAd.
@@ -61,8 +68,14 @@ struct RawAd {
   RawField delivery_start, delivery_stop, currency;
   RawField spend;  // the `spend` value itself (must be an object)
   RawField lower_bound, upper_bound;
+  // `delivery_by_region` itself (must be an array; elements in RawMessage::regions), and
+  // whether its elements are unusable as a whole (an element not an object, too many, the
+  // key repeated).
+  RawField regions;
+  bool regions_bad = false;
   // Google creative-stats row.
   RawField g_ad_id, g_advertiser_id, g_advertiser_name, g_date_start, g_date_end;
+  RawField g_geo_included, g_geo_excluded;
 };
 
 /// Every field adwatch reads, at fixed positions; unknown fields are never recorded.
@@ -82,16 +95,19 @@ struct RawMessage {
   RawFields f;
   std::vector<std::string_view> text_pool;
   std::vector<RawSpendColumns> spend_columns;  // Google; at most kMaxSpendColumns
+  std::vector<RawRegion> regions;              // Meta delivery_by_region; at most kMaxRegions
 
   RawMessage() {
     text_pool.reserve(64);
     spend_columns.reserve(kMaxSpendColumns);
+    regions.reserve(kMaxRegions);
   }
   /// Resets for the next message, keeping vector capacity.
   void Clear() {
     f = RawFields{};
     text_pool.clear();
     spend_columns.clear();
+    regions.clear();
   }
 };
 

@@ -1,6 +1,7 @@
 #include "export/figures_collector.h"
 
 #include <limits>
+#include <string>
 #include <utility>
 
 namespace adwatch {
@@ -129,6 +130,26 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
     out.push_back(theme.Take());
     out.push_back(active.Take());
   }
+  {  // README "What the figures mean" → Nations: per party and bound they sum to the UK figure.
+    FamilyBuilder ctd("adwatch_spend_nation_gbp",
+                      "Campaign-to-date spend inside the regulated period by UK nation, GBP",
+                      MetricType::Gauge);
+    FamilyBuilder window("adwatch_spend_nation_window_gbp",
+                         "Spread spend by UK nation in the window ending at the watermark, GBP",
+                         MetricType::Gauge);
+    for (std::size_t e = 0; e < f.entities; ++e) {
+      for (std::size_t n = 0; n < kNationCount; ++n) {
+        const std::string nation(NationName(static_cast<Nation>(n)));
+        ctd.AddBounds({{"party", entities_[e]}, {"nation", nation}}, f.NationCtd(e, n));
+        for (std::size_t w = 0; w < f.windows; ++w) {
+          window.AddBounds({{"party", entities_[e]}, {"nation", nation}, {"window", windows_[w]}},
+                           f.NationWindow(e, n, w));
+        }
+      }
+    }
+    out.push_back(ctd.Take());
+    out.push_back(window.Take());
+  }
   {
     FamilyBuilder known("adwatch_registry_ads_known", "Ads known per registry", MetricType::Gauge);
     FamilyBuilder missing("adwatch_registry_ads_missing",
@@ -231,7 +252,8 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
   held.Add({}, static_cast<double>(f.events_held));
   out.push_back(held.Take());
   FamilyBuilder watermark("adwatch_watermark_timestamp_seconds",
-                          "Event time: the latest completed crawl (README: event time)", MetricType::Gauge);
+                          "Event time: the latest completed crawl (README: event time)",
+                          MetricType::Gauge);
   if (f.watermark) watermark.Add({}, static_cast<double>(*f.watermark));
   out.push_back(watermark.Take());
   return out;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/money.h"
+#include "core/nation.h"
 #include "core/outcome.h"
 #include "core/reject_reason.h"
 #include "core/time.h"
@@ -47,6 +48,8 @@ struct Figures {
   std::optional<EpochSeconds> watermark;
 
   std::vector<Amounts> campaign_to_date;                   // [entity]
+  std::vector<Amounts> nation_campaign_to_date;            // [entity][nation]
+  std::vector<Amounts> nation_window;                      // [entity][nation][window]
   std::vector<Amounts> window;                             // [entity][window]
   std::vector<Amounts> theme_window;                       // [entity][theme][window]
   std::vector<std::int64_t> ads_active;                    // [entity][theme]
@@ -67,6 +70,18 @@ struct Figures {
     return theme_window[(e * themes + th) * windows + w];
   }
   std::int64_t& Active(std::size_t e, std::size_t th) { return ads_active[e * themes + th]; }
+  Amounts& NationCtd(std::size_t e, std::size_t n) {
+    return nation_campaign_to_date[e * kNationCount + n];
+  }
+  Amounts& NationWindow(std::size_t e, std::size_t n, std::size_t w) {
+    return nation_window[(e * kNationCount + n) * windows + w];
+  }
+  const Amounts& NationCtd(std::size_t e, std::size_t n) const {
+    return nation_campaign_to_date[e * kNationCount + n];
+  }
+  const Amounts& NationWindow(std::size_t e, std::size_t n, std::size_t w) const {
+    return nation_window[(e * kNationCount + n) * windows + w];
+  }
   const Amounts& Window(std::size_t e, std::size_t w) const { return window[e * windows + w]; }
   const Amounts& ThemeWindow(std::size_t e, std::size_t th, std::size_t w) const {
     return theme_window[(e * themes + th) * windows + w];

@@ -92,6 +92,10 @@ void HeldMessages::Encode(ByteWriter& out) const {
       }
       EncodeOptional(obs->delivery_start, out);
       EncodeOptional(obs->delivery_stop, out);
+      out.U64(obs->nations ? 1 : 0);
+      if (obs->nations) {
+        for (std::uint16_t p : obs->nations->parts) out.U64(p);
+      }
     } else {
       const CrawlEnd& end = std::get<CrawlEnd>(m);
       out.U64(1);
@@ -140,6 +144,17 @@ bool HeldMessages::Decode(ByteReader& in) {
       }
       obs.delivery_start = DecodeOptional(in);
       obs.delivery_stop = DecodeOptional(in);
+      if (in.U64() != 0) {  // parts per 10,000 summing to the whole
+        std::uint64_t sum = 0;
+        NationShares& shares = obs.nations.emplace();
+        for (std::uint16_t& p : shares.parts) {
+          const std::uint64_t v = in.U64();
+          if (v > NationShares::kWhole) return false;
+          p = static_cast<std::uint16_t>(v);
+          sum += v;
+        }
+        if (sum != NationShares::kWhole) return false;
+      }
       Hold(std::move(obs));
     } else if (kind == 1) {
       CrawlEnd end;

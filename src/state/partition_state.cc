@@ -230,6 +230,7 @@ Outcome PartitionState::ApplyObservationNow(const Observation& obs, const Enrich
   if (ad.first_observed == kNever) ad.first_observed = obs.observed_at;  // sightings only grow
   if (!obs.scope.empty()) ad.scope = InternName(scopes_, obs.scope);
   if (obs.status == AdStatus::kPresent) {
+    if (obs.nations) ad.nations = *obs.nations;  // applies to this sighting's increment on
     ad.delivery_start = obs.delivery_start.value_or(ad.delivery_start);
     ad.delivery_stop = obs.delivery_stop.value_or(kNever);
     if (obs.spend) ApplySpend(ad, *obs.spend, obs.observed_at);
@@ -263,17 +264,22 @@ void PartitionState::ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeco
 
   if (campaign_to_date_.empty()) {
     campaign_to_date_.resize(options_->entity_count + 1);
+    nation_ctd_.resize((options_->entity_count + 1) * kNationCount);
     corrections_.resize(options_->entity_count + 1);
   }
   const std::size_t slot = Slot(ad.entity);
   const bool no_disclaimer = ad.no_disclaimer && ad.entity == kUnattributed;
-  WindowIncrement inc{t0, t, WindowCredit(ad, spend), ad.entity, ad.themes};
+  WindowIncrement inc{t0, t, WindowCredit(ad, spend), ad.entity, ad.themes, ad.nations};
   bool correction = false;
   for (int b = 0; b < kBoundCount; ++b) {
     const Pence d = delta.v[b];
     const auto& period = options_->regulated_period;
     const Pence in_period = period ? SpreadWithin(d, t0, t, period->start, period->end) : d;
     campaign_to_date_[slot].v[b] += in_period;
+    const auto parts = SplitByShares(in_period, ad.nations);
+    for (std::size_t n = 0; n < kNationCount; ++n) {
+      nation_ctd_[slot * kNationCount + n].v[b] += parts[n];
+    }
     if (no_disclaimer) no_disclaimer_.v[b] += in_period;
     correction |= d < 0;
   }
@@ -324,6 +330,9 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
   for (std::size_t e = 0; e < campaign_to_date_.size(); ++e) {
     f.campaign_to_date[e] += campaign_to_date_[e];
     f.corrections[e] += corrections_[e];
+    for (std::size_t n = 0; n < kNationCount; ++n) {
+      f.NationCtd(e, n) += nation_ctd_[e * kNationCount + n];
+    }
   }
   f.no_disclaimer += no_disclaimer_;
   for (int o = 0; o < kOutcomeCount; ++o) f.outcomes[o] += outcomes_[o];
@@ -358,6 +367,10 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
     windows_.ForEachShare(from, watermark, [&](const WindowIncrement& inc, const Amounts& share) {
       const std::size_t e = Slot(inc.entity);
       f.Window(e, w) += share;
+      for (int b = 0; b < kBoundCount; ++b) {
+        const auto parts = SplitByShares(share.v[b], inc.nations);
+        for (std::size_t n = 0; n < kNationCount; ++n) f.NationWindow(e, n, w).v[b] += parts[n];
+      }
       if (inc.themes == 0) f.ThemeWindow(e, none_theme, w) += share;
       for (std::size_t th = 0; th < options_->theme_count; ++th) {
         if (inc.themes >> th & 1U) f.ThemeWindow(e, th, w) += share;
@@ -398,6 +411,19 @@ void EncodeAd(const AdRecord& ad, std::string_view page_name, std::string_view b
   out.I64(ad.credit_upper);
   out.Str(page_name);
   out.Str(bylines);
+  for (std::uint16_t p : ad.nations.parts) out.U64(p);
+}
+
+// Parts per 10,000 that sum to the whole (what the decoders produce).
+bool DecodeShares(ByteReader& in, NationShares* shares) {
+  std::uint64_t sum = 0;
+  for (std::uint16_t& p : shares->parts) {
+    const std::uint64_t v = in.U64();
+    if (v > NationShares::kWhole) return false;
+    p = static_cast<std::uint16_t>(v);
+    sum += v;
+  }
+  return sum == NationShares::kWhole;
 }
 
 bool DecodeAd(std::string_view bytes, AdRecord* ad, std::string* page_name, std::string* bylines) {
@@ -420,6 +446,7 @@ bool DecodeAd(std::string_view bytes, AdRecord* ad, std::string* page_name, std:
   ad->credit_upper = in.I64();
   *page_name = in.Str();
   *bylines = in.Str();
+  if (!DecodeShares(in, &ad->nations)) return false;
   if (entity > 0xFFFF || registry > 0xFF || scope > 0xFF || listed > 0xFFFFFFFF ||
       by_id > 0xFFFFFFFF || status > static_cast<std::uint64_t>(AdStatus::kNotFound) ||
       presence > static_cast<std::uint64_t>(Presence::kRemoved)) {
@@ -442,6 +469,7 @@ std::string EncodeIncrement(const WindowIncrement& inc) {
   for (Pence v : inc.amount.v) out.I64(v);
   out.U64(Index(inc.entity));
   out.U64(inc.themes);
+  for (std::uint16_t p : inc.nations.parts) out.U64(p);
   return std::move(out.bytes());
 }
 
@@ -452,7 +480,7 @@ bool DecodeIncrement(std::string_view bytes, WindowIncrement* inc) {
   for (Pence& v : inc->amount.v) v = in.I64();
   inc->entity = static_cast<EntityId>(in.U64());
   inc->themes = in.U64();
-  return in.done();
+  return DecodeShares(in, &inc->nations) && in.done();
 }
 
 // Names of the metadata parts written only when they change.
@@ -470,6 +498,9 @@ std::string PartitionState::EncodeMeta() const {
     for (Pence v : a.v) out.I64(v);
   }
   for (std::int64_t c : corrections_) out.I64(c);
+  for (const Amounts& a : nation_ctd_) {
+    for (Pence v : a.v) out.I64(v);
+  }
   for (Pence v : no_disclaimer_.v) out.I64(v);
   out.U64(kOutcomeCount);
   for (std::int64_t n : outcomes_) out.I64(n);
@@ -506,6 +537,10 @@ bool PartitionState::DecodeMeta(const PartitionSnapshot& snapshot) {
     for (Pence& v : a.v) v = in.I64();
   }
   for (std::int64_t& c : corrections_) c = in.I64();
+  nation_ctd_.resize(entities * kNationCount);
+  for (Amounts& a : nation_ctd_) {
+    for (Pence& v : a.v) v = in.I64();
+  }
   for (Pence& v : no_disclaimer_.v) v = in.I64();
   if (in.U64() != kOutcomeCount) return false;
   for (std::int64_t& n : outcomes_) n = in.I64();

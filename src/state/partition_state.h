@@ -77,6 +77,9 @@ struct AdRecord {
   std::uint8_t scope = 0;        // index into scope names; 0 = not known
   std::uint32_t advertiser = 0;  // index into PartitionState's advertisers; 0 = not known
   AdPresence presence;
+  // Latest delivery shares (README "What the figures mean" → Nations); a sighting without
+  // region data keeps them. Last, so the compact layout ahead of it can change freely.
+  NationShares nations;
 };
 
 /// Raises the ad's window credit for a sighting with cumulative `spend` and returns the increment
@@ -235,6 +238,7 @@ class PartitionState {
   std::unordered_map<std::string, std::uint32_t, KeyHash, std::equal_to<>> advertiser_index_;
   std::string advertiser_key_;             // reused lookup buffer
   std::vector<Amounts> campaign_to_date_;  // [entity slot]
+  std::vector<Amounts> nation_ctd_;        // [entity slot * kNationCount + nation]
   Amounts no_disclaimer_;  // campaign-to-date of unattributed ads run without a disclaimer
   std::vector<std::int64_t> corrections_;  // [entity slot]
   WindowStore windows_;

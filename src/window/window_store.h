@@ -12,6 +12,7 @@
 
 #include "core/ids.h"
 #include "core/money.h"
+#include "core/nation.h"
 #include "core/time.h"
 
 namespace adwatch {
@@ -22,6 +23,7 @@ struct WindowIncrement {
   Amounts amount;  // non-negative per bound
   EntityId entity = kUnattributed;
   ThemeMask themes = 0;
+  NationShares nations;  // the ad's shares at this increment's sighting
 };
 
 class WindowStore {

@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -102,6 +104,28 @@ TEST_F(EndToEnd, EveryFigureEqualsTheOracleInPence) {
   // The stream has unattributed spend both with and without a disclaimer.
   ASSERT_GT(expected.no_disclaimer[0], 0);
   ASSERT_LT(expected.no_disclaimer[0], expected.campaign_to_date.back()[0]);
+  // Region data: ads in one to four nations, unknown shares, shares that change between
+  // sightings, and sightings without region data.
+  std::map<std::string, std::set<std::array<int, 5>>> shares_of;
+  std::set<int> nations_in_an_ad;
+  bool without = false;
+  for (const auto& m : messages) {
+    if (m.crawl_end) continue;
+    without |= !m.nations;
+    if (!m.nations) continue;
+    shares_of[m.ad].insert(*m.nations);
+    nations_in_an_ad.insert(static_cast<int>(
+        std::count_if(m.nations->begin(), m.nations->end() - 1, [](int p) { return p > 0; })));
+  }
+  ASSERT_TRUE(without);
+  ASSERT_EQ(nations_in_an_ad, (std::set<int>{0, 1, 2, 3, 4}));
+  ASSERT_TRUE(std::any_of(shares_of.begin(), shares_of.end(),
+                          [](const auto& kv) { return kv.second.size() > 1; }));
+  for (std::size_t n = 0; n < 5; ++n) {
+    long long total = 0;
+    for (const auto& per_party : expected.nation_campaign_to_date) total += per_party[n][0];
+    ASSERT_GT(total, 0) << "nation " << n;
+  }
   StartMonitor();
   double produced = 0;
   for (const auto& m : messages) {

@@ -8,6 +8,7 @@ namespace adwatch::testing {
 namespace {
 
 constexpr const char* kBounds[] = {"lower", "upper", "mid"};
+constexpr const char* kNations[] = {"england", "scotland", "wales", "northern_ireland", "unknown"};
 
 // The sample's value; a failure (and 0) when the series is missing.
 double Get(const Samples& s, const std::string& key) {
@@ -62,6 +63,43 @@ void ExpectFiguresEqualOracle(const Config& config, const Samples& s, const Expe
               expected.theme_window[e][th][w][bi])
               << party << " " << theme_name(th) << " " << window << " " << kBounds[b];
         }
+      }
+    }
+    // Nations (README "What the figures mean" → Nations): each equals the oracle's split, and
+    // in every bound and window they add up to the UK figure of the same scrape.
+    for (int b = 0; b < 3; ++b) {
+      const auto bi = static_cast<size_t>(b);
+      long long sum = 0;
+      for (size_t n = 0; n < 5; ++n) {
+        const long long v = Pence(
+            Get(s, SampleKey("adwatch_spend_nation_gbp",
+                             {{"party", party}, {"nation", kNations[n]}, {"bound", kBounds[b]}})));
+        EXPECT_EQ(v, expected.nation_campaign_to_date[e][n][bi])
+            << party << " " << kNations[n] << " " << kBounds[b];
+        sum += v;
+      }
+      EXPECT_EQ(
+          sum,
+          Pence(Get(s, SampleKey("adwatch_spend_gbp", {{"party", party}, {"bound", kBounds[b]}}))))
+          << party << " " << kBounds[b];
+      for (size_t w = 0; w < config.windows.size(); ++w) {
+        const std::string window = config.windows[w].name;
+        long long window_sum = 0;
+        for (size_t n = 0; n < 5; ++n) {
+          const long long v =
+              Pence(Get(s, SampleKey("adwatch_spend_nation_window_gbp", {{"party", party},
+                                                                         {"nation", kNations[n]},
+                                                                         {"window", window},
+                                                                         {"bound", kBounds[b]}})));
+          EXPECT_EQ(v, expected.nation_window[e][n][w][bi])
+              << party << " " << kNations[n] << " " << window << " " << kBounds[b];
+          window_sum += v;
+        }
+        EXPECT_EQ(
+            window_sum,
+            Pence(Get(s, SampleKey("adwatch_spend_window_gbp",
+                                   {{"party", party}, {"window", window}, {"bound", kBounds[b]}}))))
+            << party << " " << window << " " << kBounds[b];
       }
     }
     EXPECT_EQ(Get(s, SampleKey("adwatch_spend_open_ended_ads", {{"party", party}})),

@@ -43,6 +43,49 @@ constexpr Theme kTexts[] = {
     {"Meet your local candidate this Saturday at the library.", nullptr},
 };
 
+constexpr const char* kRegionNames[] = {"England", "Scotland", "Wales", "Northern Ireland"};
+
+// A delivery_by_region for ad `i`: one to four nations (sometimes with a non-UK region), with
+// exact four-decimal fractions summing to 1; `parts` gets the truth. Profile 5 writes unusable
+// data (a sum above 1.01, NaN or a nation twice): all unknown.
+std::string RegionData(size_t i, std::mt19937_64& rng, std::array<int, 5>* parts) {
+  *parts = {0, 0, 0, 0, 0};
+  const auto fraction = [](int p) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0.%04d", p);
+    return p == 10000 ? std::string("1") : std::string(buf);
+  };
+  if (i % 6 == 5) {
+    (*parts)[4] = 10000;
+    switch (rng() % 3) {
+      case 0:
+        return R"([{"region":"England","percentage":"0.7"},{"region":"Wales","percentage":"0.5"}])";
+      case 1:
+        return R"([{"region":"Scotland","percentage":"NaN"}])";
+      default:
+        return R"([{"region":"Wales","percentage":"0.5"},{"region":"wales","percentage":"0.5"}])";
+    }
+  }
+  const int count = static_cast<int>(i % 4) + 1;  // nations in this ad's delivery
+  const bool foreign = rng() % 4 == 0;            // a non-UK region takes a share too
+  std::vector<int> cuts{0, 10000};
+  for (int k = 1; k < count + (foreign ? 1 : 0); ++k)
+    cuts.push_back(static_cast<int>(rng() % 10001));
+  std::sort(cuts.begin(), cuts.end());
+  const int first = static_cast<int>(rng() % 4);
+  std::string out = "[";
+  for (size_t k = 0; k + 1 < cuts.size(); ++k) {
+    const int p = cuts[k + 1] - cuts[k];
+    const bool uk = static_cast<int>(k) < count;
+    const int n = uk ? (first + static_cast<int>(k)) % 4 : 4;
+    (*parts)[static_cast<size_t>(n)] += p;
+    if (k > 0) out += ",";
+    out += std::string(R"({"region":")") + (uk ? kRegionNames[n] : "Dublin") +
+           R"(","percentage":")" + fraction(p) + "\"}";
+  }
+  return out + "]";
+}
+
 }  // namespace
 
 std::vector<GeneratedMessage> GenerateStream(const Config& config, const StreamOptions& o) {
@@ -102,6 +145,9 @@ std::vector<GeneratedMessage> GenerateStream(const Config& config, const StreamO
 
   std::vector<GeneratedMessage> out, late_out;
   std::vector<int> bucket(plans.size(), 0);
+  std::mt19937_64 region_rng(o.seed ^ 0x4E4154494F4E53ULL);  // its own draws: the rest is unchanged
+  std::vector<std::string> regions(plans.size());
+  std::vector<std::array<int, 5>> region_parts(plans.size());
   for (int c = 0; c < o.crawls; ++c) {
     const long long crawl_start =
         o.start + c * 21600LL + (o.gap_after >= 0 && c > o.gap_after ? o.gap : 0);
@@ -126,6 +172,17 @@ std::vector<GeneratedMessage> GenerateStream(const Config& config, const StreamO
       m.entity_slot = p.slot;
       m.themes = p.themes;
       m.no_disclaimer = p.bylines.empty() || p.bylines[0] == 'T';
+      // Region data: none for every eighth ad; otherwise on the first sighting, then omitted
+      // now and then (the ad keeps its shares) and sometimes redrawn (the shares change).
+      std::string region_member;
+      if (i % 8 != 6) {
+        const std::uint64_t r = region_rng() % 8;
+        if (regions[i].empty() || r == 0) regions[i] = RegionData(i, region_rng, &region_parts[i]);
+        if (c == p.first_crawl || r >= 2) {
+          region_member = ",\"delivery_by_region\":" + regions[i];
+          m.nations = region_parts[i];
+        }
+      }
       std::string spend = "{\"lower_bound\":\"" + std::to_string(*m.lower) + "\"";
       if (m.upper) spend += ",\"upper_bound\":\"" + std::to_string(*m.upper) + "\"";
       spend += "}";
@@ -139,7 +196,7 @@ std::vector<GeneratedMessage> GenerateStream(const Config& config, const StreamO
           p.id + "\",\"page_id\":\"" + p.page_id + "\",\"page_name\":\"" + p.page_name +
           "\",\"bylines\":\"" + p.bylines + "\",\"ad_creative_bodies\":[\"" + p.text +
           "\"],\"ad_delivery_start_time\":\"" + DateOf(p.delivery_start) + "\"" + stop +
-          ",\"currency\":\"GBP\",\"spend\":" + spend + "}}";
+          ",\"currency\":\"GBP\",\"spend\":" + spend + region_member + "}}";
       (p.late ? late_out : crawl_msgs).push_back(m);
       if (roll(10) == 0) crawl_msgs.push_back(m);  // duplicate delivery
     }
@@ -182,6 +239,29 @@ long long Cum(long long d, long long t0, long long t, long long x) {
   return static_cast<long long>(q);
 }
 
+// The README's split of `amount` by parts per 10,000, written again: each nation the floor of
+// |amount| * part / 10,000, the rest one each by descending remainder (ties: lower index) to
+// nations with a part; negative amounts split as their magnitude.
+std::array<long long, 5> Split(long long amount, const std::array<int, 5>& parts) {
+  const long long mag = amount < 0 ? -amount : amount;
+  std::array<long long, 5> out{};
+  std::vector<std::pair<long long, int>> rems;  // (-remainder, nation)
+  long long left = mag;
+  for (int n = 0; n < 5; ++n) {
+    const Wide num = static_cast<Wide>(mag) * parts[static_cast<size_t>(n)];
+    out[static_cast<size_t>(n)] = static_cast<long long>(num / 10000);
+    left -= out[static_cast<size_t>(n)];
+    if (parts[static_cast<size_t>(n)] > 0)
+      rems.emplace_back(-static_cast<long long>(num % 10000), n);
+  }
+  std::sort(rems.begin(), rems.end());
+  for (size_t k = 0; left > 0; ++k, --left) ++out[static_cast<size_t>(rems[k].second)];
+  if (amount < 0) {
+    for (long long& v : out) v = -v;
+  }
+  return out;
+}
+
 }  // namespace
 
 Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessage>& messages) {
@@ -196,6 +276,11 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
                              themes, std::vector<std::array<long long, 3>>(windows, {0, 0, 0})));
   ex.open_ended.assign(entities, 0);
   ex.corrections.assign(entities, 0);
+  ex.nation_campaign_to_date.assign(entities, {});
+  ex.nation_window.resize(entities);
+  for (auto& per_nation : ex.nation_window) {
+    for (auto& v : per_nation) v.assign(windows, {0, 0, 0});
+  }
 
   struct AdState {
     long long last = 0;
@@ -204,6 +289,7 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
     long long top_lo = 0, win_lo = 0, win_up = 0;  // window credit (README)
     bool open = false;
     int slot = 0;
+    std::array<int, 5> nations{0, 0, 0, 0, 10000};  // until region data arrives: unknown
   };
   struct Inc {
     long long t0, t;
@@ -212,6 +298,7 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
     int slot;
     std::uint64_t themes;
     bool no_disclaimer;
+    std::array<int, 5> nations;
   };
   std::map<std::string, AdState> ads;
   std::vector<Inc> incs;
@@ -275,6 +362,7 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
     if (m.crawl_end || m.ad.empty()) continue;
     AdState& a = ads[m.ad];
     if (a.seen && m.observed_at <= a.last) continue;  // duplicate or stale
+    if (m.nations) a.nations = *m.nations;            // from this sighting on; none: keep the last
     const long long lo = *m.lower * 100, up = (m.upper ? *m.upper : *m.lower) * 100;
     const long long t = m.observed_at;
     long long t0 =
@@ -285,7 +373,8 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
             {},
             m.entity_slot,
             m.themes,
-            m.no_disclaimer};
+            m.no_disclaimer,
+            a.nations};
     if (inc.d[0] < 0 || inc.d[1] < 0 || inc.d[2] < 0)
       ++ex.corrections[static_cast<size_t>(m.entity_slot)];
     // Windows: the upper credit is the highest upper seen; the lower credit climbs towards the
@@ -319,6 +408,10 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
       const long long in_period =
           period ? Cum(d, inc.t0, inc.t, period->end) - Cum(d, inc.t0, inc.t, period->start) : d;
       ex.campaign_to_date[e][static_cast<size_t>(b)] += in_period;
+      const auto ctd_parts = Split(in_period, inc.nations);
+      for (size_t n = 0; n < 5; ++n) {
+        ex.nation_campaign_to_date[e][n][static_cast<size_t>(b)] += ctd_parts[n];
+      }
       if (inc.no_disclaimer && e == entities - 1)
         ex.no_disclaimer[static_cast<size_t>(b)] += in_period;
       const long long wd = inc.wd[static_cast<size_t>(b)];
@@ -327,6 +420,9 @@ Expected ComputeExpected(const Config& config, const std::vector<GeneratedMessag
         const long long share = Cum(wd, inc.t0, inc.t, watermark) -
                                 Cum(wd, inc.t0, inc.t, watermark - config.windows[w].seconds);
         ex.window[e][w][static_cast<size_t>(b)] += share;
+        const auto window_parts = Split(share, inc.nations);
+        for (size_t n = 0; n < 5; ++n)
+          ex.nation_window[e][n][w][static_cast<size_t>(b)] += window_parts[n];
         if (inc.themes == 0) ex.theme_window[e][themes - 1][w][static_cast<size_t>(b)] += share;
         for (size_t th = 0; th + 1 < themes; ++th) {
           if (inc.themes >> th & 1U) ex.theme_window[e][th][w][static_cast<size_t>(b)] += share;

@@ -28,6 +28,10 @@ struct GeneratedMessage {
   int entity_slot = -1;
   std::uint64_t themes = 0;
   bool no_disclaimer = false;  // ran without a "Paid for by" line
+  // Region data of this sighting, as parts per 10,000 of england, scotland, wales,
+  // northern_ireland, unknown (the generator writes exact four-decimal fractions, so the parts
+  // are known by construction); unset: the sighting carried no region data.
+  std::optional<std::array<int, 5>> nations;
 };
 
 struct StreamOptions {
@@ -42,7 +46,9 @@ struct StreamOptions {
 /// Generates a stream over the default config's entities and themes: crawls closed by
 /// crawl_end, bucket steps, open-ended top buckets, a correction, duplicates, reordered
 /// sightings and late ads (emitted after the others). Half the unattributed ads and some
-/// attributed ones (by page id) run without a disclaimer; the others carry a byline.
+/// attributed ones (by page id) run without a disclaimer; the others carry a byline. Region
+/// data (delivery_by_region): ads in one to four nations, with non-UK regions, without region
+/// data, with unusable data, sightings that omit it and shares that change between sightings.
 std::vector<GeneratedMessage> GenerateStream(const Config& config, const StreamOptions& options);
 
 /// The figures one clean pass over `messages` must give, in pence, per the SPEC §3 rules and
@@ -59,6 +65,10 @@ struct Expected {
   std::vector<std::vector<std::array<long long, 3>>> window;
   // [entity slot][theme slot][window][bound]
   std::vector<std::vector<std::vector<std::array<long long, 3>>>> theme_window;
+  // [entity slot][nation][bound] and [entity slot][nation][window][bound], nations as in
+  // GeneratedMessage::nations.
+  std::vector<std::array<std::array<long long, 3>, 5>> nation_campaign_to_date;
+  std::vector<std::array<std::vector<std::array<long long, 3>>, 5>> nation_window;
   std::vector<long long> open_ended;   // [entity slot]
   std::vector<long long> corrections;  // [entity slot]
 };

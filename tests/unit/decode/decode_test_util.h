@@ -140,6 +140,7 @@ inline void ExpectSameObservation(const Observation& a, const Observation& b) {
   EXPECT_EQ(a.spend, b.spend);
   EXPECT_EQ(a.delivery_start, b.delivery_start);
   EXPECT_EQ(a.delivery_stop, b.delivery_stop);
+  EXPECT_EQ(a.nations, b.nations);
 }
 
 }  // namespace adwatch::testing_decode

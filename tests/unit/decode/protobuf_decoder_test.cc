@@ -36,6 +36,9 @@ v1::Envelope MetaEnvelope() {
   ad->set_currency("GBP");
   ad->mutable_spend()->set_lower_bound("1000");
   ad->mutable_spend()->set_upper_bound("4999");
+  v1::Region* region = ad->add_delivery_by_region();
+  region->set_region("England");
+  region->set_percentage("0.91");
   return env;
 }
 
@@ -80,7 +83,8 @@ TEST_F(ProtobufDecoderTest, OlderFieldsOpenEndedAndConversionMatchJson) {
             "ad_creative_bodies":["Get Brexit done. Vote Conservative on 12 December."],
             "ad_creative_link_titles":["Get Brexit Done"],
             "ad_delivery_start_time":"2019-12-01","ad_delivery_stop_time":"2019-12-08",
-            "currency":"EUR","spend":{"lower_bound":"1000"}}})";
+            "currency":"EUR","spend":{"lower_bound":"1000"},
+            "delivery_by_region":[{"region":"England","percentage":"0.91"}]}})";
   const DecodeResult p = DecodeProto(env);
   ExpectSameObservation(ObservationOf(p), ObservationOf(json_->Decode(json)));
   EXPECT_EQ(ObservationOf(p).spend, (SpendRange{85000, 85000, true}));

@@ -39,6 +39,7 @@ StateOptions Options() {
 // open-ended tops, not_found answers, crawls closed by crawl_end.
 std::vector<Message> Stream(std::uint64_t seed) {
   std::mt19937_64 rng(seed);
+  std::mt19937_64 nation_rng(seed + 1);  // region data: its own draws
   std::vector<Message> out;
   std::vector<Pence> bucket(30, 0);
   for (int crawl = 0; crawl < 12; ++crawl) {
@@ -62,6 +63,17 @@ std::vector<Message> Stream(std::uint64_t seed) {
       const Pence lower = bucket[static_cast<size_t>(ad)];
       o.spend = SpendRange{lower, lower + (ad % 7 == 0 ? 0 : 9999), ad % 7 == 0};
       o.delivery_start = kT0 - 86400 * (ad % 3);
+      if (nation_rng() % 3 == 0) {  // shares change now and then; otherwise kept
+        o.nations.emplace();
+        o.nations->parts = {0, 0, 0, 0, 0};
+        std::uint16_t left = NationShares::kWhole;
+        for (std::size_t n = 0; n + 1 < kNationCount; ++n) {
+          const auto p = static_cast<std::uint16_t>(nation_rng() % (left + 1U));
+          o.nations->parts[n] = p;
+          left = static_cast<std::uint16_t>(left - p);
+        }
+        o.nations->parts[kNationCount - 1] = left;
+      }
       if (rng() % 30 == 0) {
         o.lookup = Lookup::kById;
         o.status = AdStatus::kNotFound;
@@ -84,6 +96,8 @@ void ExpectSameFigures(const Figures& a, const Figures& b) {
   EXPECT_EQ(a.campaign_to_date, b.campaign_to_date);
   EXPECT_EQ(a.no_disclaimer, b.no_disclaimer);
   EXPECT_EQ(a.window, b.window);
+  EXPECT_EQ(a.nation_campaign_to_date, b.nation_campaign_to_date);
+  EXPECT_EQ(a.nation_window, b.nation_window);
   EXPECT_EQ(a.theme_window, b.theme_window);
   EXPECT_EQ(a.ads_active, b.ads_active);
   EXPECT_EQ(a.open_ended_ads, b.open_ended_ads);
