@@ -432,7 +432,8 @@ void EncodeAd(const AdRecord& ad, std::string_view page_name, std::string_view b
   out.Str(bylines);
 }
 
-bool DecodeAd(std::string_view bytes, AdRecord* ad, std::string* page_name, std::string* bylines) {
+bool DecodeAd(std::string_view bytes, AdRecord* ad, std::string_view* page_name,
+              std::string_view* bylines) {
   ByteReader in(bytes);
   // Times are stored in 5 bytes: each must fit (every parsed timestamp does).
   bool times_fit = true;
@@ -453,8 +454,8 @@ bool DecodeAd(std::string_view bytes, AdRecord* ad, std::string* page_name, std:
   ad->peak_lower = in.I64();
   ad->credit_lower = in.I64();
   ad->credit_upper = in.I64();
-  *page_name = in.Str();
-  *bylines = in.Str();
+  *page_name = in.StrView();
+  *bylines = in.StrView();
   if (!times_fit || entity > 0xFFFF || registry > 0xFF || scope > 0xFF || listed > 0xFFFFFFFF ||
       by_id > 0xFFFFFFFF || status > static_cast<std::uint64_t>(AdStatus::kNotFound) ||
       presence > static_cast<std::uint64_t>(Presence::kRemoved)) {
@@ -584,7 +585,7 @@ std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* opti
   state->ads_.Reserve(snapshot.ads.size());
   for (const auto& [key, bytes] : snapshot.ads) {
     AdRecord ad;
-    std::string page_name, bylines;
+    std::string_view page_name, bylines;
     const bool decoded = DecodeAd(bytes, &ad, &page_name, &bylines);
     const bool themes_ok = options->theme_count >= 64 || (ad.themes >> options->theme_count) == 0;
     const bool registry_ok = decoded && ad.registry < state->registries_.size();
