@@ -2,7 +2,9 @@
 
 #include <malloc.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -65,7 +67,16 @@ std::size_t HeapInUse() {
 
 std::string SyntheticKey(std::size_t i) { return "meta:" + std::to_string(461290581348812ULL + i); }
 
-std::string SyntheticObservation(std::size_t i) {
+std::size_t ResidentBytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long size = 0, resident = 0;
+  const int read = std::fscanf(f, "%lu %lu", &size, &resident);
+  std::fclose(f);
+  return read == 2 ? resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
+
+std::string SyntheticObservation(std::size_t i, bool spend) {
   std::string s = R"({"kind":"observation","registry":"meta","observed_at":"2019-12-09T06:12:00Z",)"
                   R"("crawl_id":"meta-GB-2019-12-09T06","lookup":"listing","status":"present",)"
                   R"("scope":"GB","ad":{"id":")";
@@ -76,8 +87,8 @@ std::string SyntheticObservation(std::size_t i) {
   s += std::to_string(i % 500);
   s += R"(","bylines":"Conservative and Unionist Party","ad_creation_time":"2019-11-30",)"
        R"("ad_creative_bodies":["Get Brexit done. Invest in the NHS and schools."],)"
-       R"("ad_delivery_start_time":"2019-12-01","currency":"GBP",)"
-       R"("spend":{"lower_bound":"100","upper_bound":"199"}}})";
+       R"("ad_delivery_start_time":"2019-12-01","currency":"GBP")";
+  s += spend ? R"(,"spend":{"lower_bound":"100","upper_bound":"199"}}})" : "}}";
   return s;
 }
 

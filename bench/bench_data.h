@@ -48,10 +48,12 @@ long EnvOr(const char* name, long fallback);
 
 /// Bytes allocated from the heap (glibc mallinfo2: arena in use + mmapped blocks).
 std::size_t HeapInUse();
+/// Resident bytes of this process (/proc/self/statm), 0 when unreadable.
+std::size_t ResidentBytes();
 
-/// A Meta listing sighting of distinct ad `i` (id 461290581348812 + i, one of 500 pages) with
-/// spend, so every new ad also adds a window increment.
-std::string SyntheticObservation(std::size_t i);
+/// A Meta listing sighting of distinct ad `i` (id 461290581348812 + i, one of 500 pages), by
+/// default with spend, so every new ad also adds a window increment.
+std::string SyntheticObservation(std::size_t i, bool spend = true);
 /// Its Kafka key (`meta:<id>`), which the pipeline checks against the body.
 std::string SyntheticKey(std::size_t i);
 

@@ -2,6 +2,7 @@
 // attribute → classify → state → windows), decode alone and enrichment alone to show the
 // split, and heap bytes per tracked ad.
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 
 #include <memory>
 #include <string>
@@ -127,25 +128,20 @@ void BM_EnrichOnly(benchmark::State& state) {
 }
 BENCHMARK(BM_EnrichOnly)->MinTime(1.0);
 
-// Heap growth per tracked ad: N distinct ads (ADWATCH_BENCH_MEMORY_ADS, default 100000)
-// applied to a fresh pipeline over 8 partitions, measured with mallinfo2 around the applies.
+// Heap and resident growth per tracked ad: range(0) distinct ads applied to a fresh pipeline
+// over 8 partitions, measured with mallinfo2 and /proc/self/statm around the applies.
+// range(1) = 1: every ad carries spend, so it also adds a window increment; 0: the ad alone.
+// Lines are built one at a time, so only the state grows.
 void BM_MemoryPerAd(benchmark::State& state) {
-  const auto n = static_cast<std::size_t>(EnvOr("ADWATCH_BENCH_MEMORY_ADS", 100000));
-  std::vector<std::string> lines;
-  lines.reserve(n);
-  std::vector<std::string> keys;
-  keys.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    lines.push_back(SyntheticObservation(i));
-    keys.push_back(SyntheticKey(i));
-  }
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const bool spend = state.range(1) != 0;
   FixedClock clock;
   for (auto _ : state) {
     Pipeline pipeline(DefaultConfig(), clock);
     // Warm every partition's fixed state (one ad each, ids outside the measured range) so
     // that only per-ad growth is measured.
     for (std::int32_t p = 0; p < 8; ++p) {
-      const std::string warm = SyntheticObservation(n + static_cast<std::size_t>(p));
+      const std::string warm = SyntheticObservation(n + static_cast<std::size_t>(p), spend);
       const std::string warm_key = SyntheticKey(n + static_cast<std::size_t>(p));
       InputRecord record;
       record.partition = p;
@@ -154,16 +150,26 @@ void BM_MemoryPerAd(benchmark::State& state) {
       pipeline.Process(record);
     }
     const std::size_t warm_ads = pipeline.ad_count();
+    std::string line, key;
+    line.reserve(4096);
+    key.reserve(64);
+    // Freed pages (earlier benchmarks) go back to the kernel first, so that resident growth
+    // is the state's and not the reuse of pages already resident.
+    malloc_trim(0);
     const std::size_t before = HeapInUse();
+    const std::size_t resident_before = ResidentBytes();
     std::size_t applied = 0;
     for (std::size_t i = 0; i < n; ++i) {
+      line = SyntheticObservation(i, spend);
+      key = SyntheticKey(i);
       InputRecord record;
       record.partition = static_cast<std::int32_t>(i % 8);
-      record.key = keys[i];
-      record.value = lines[i];
+      record.key = key;
+      record.value = line;
       applied += pipeline.Process(record) == Outcome::kApplied ? 1 : 0;
     }
     const std::size_t after_apply = HeapInUse();
+    const std::size_t resident_after = ResidentBytes();
     std::size_t with_figures = 0;
     {
       Figures figures = pipeline.Snapshot();
@@ -175,12 +181,21 @@ void BM_MemoryPerAd(benchmark::State& state) {
     state.counters["ads"] = ads;
     state.counters["applied"] = static_cast<double>(applied);
     state.counters["bytes_per_ad"] = static_cast<double>(after_apply - before) / ads;
+    state.counters["resident_per_ad"] =
+        (static_cast<double>(resident_after) - static_cast<double>(resident_before)) / ads;
     state.counters["bytes_per_ad_after_snapshot"] =
         static_cast<double>(after_snapshot - before) / ads;
     state.counters["snapshot_figures_bytes"] = static_cast<double>(with_figures - after_snapshot);
   }
 }
-BENCHMARK(BM_MemoryPerAd)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MemoryPerAd)
+    ->ArgNames({"ads", "spend"})
+    ->Args({100000, 1})
+    ->Args({1000000, 1})
+    ->Args({100000, 0})
+    ->Args({1000000, 0})
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace adwatch::bench

@@ -3,9 +3,8 @@
 #   bench/run.sh --benchmark_filter=Pipeline
 #   bench/run.sh --benchmark_format=json --benchmark_out=bench.json
 # Sizes (environment): ADWATCH_BENCH_LINES (simulated lines, default 200000),
-# ADWATCH_BENCH_ADS (simulated ads, default 5000), ADWATCH_BENCH_MEMORY_ADS (distinct ads for
-# the memory figure, default 100000), ADWATCH_BENCH_PARTITION_KIB (per-partition budget for the
-# embedded cluster, default 4096; the mock keeps only ~5 MiB per partition),
+# ADWATCH_BENCH_ADS (simulated ads, default 5000), ADWATCH_BENCH_PARTITION_KIB (per-partition
+# budget for the embedded cluster, default 4096; the mock keeps only ~5 MiB per partition),
 # ADWATCH_BENCH_DISK_ADS (distinct ads for disk bytes per ad, default 100000),
 # ADWATCH_BENCH_RESTART_ADS (ads in the restart store, default 1000000; needs ~150 MB in $TMPDIR).
 # Durability only: bench/run.sh --benchmark_filter='Durable|NewAds|DiskBytes|Restart|Rebuild|Store'

@@ -48,13 +48,15 @@ class ByteReader {
     const std::uint64_t u = U64();
     return static_cast<std::int64_t>(u >> 1) ^ -static_cast<std::int64_t>(u & 1);
   }
-  std::string Str() {
+  std::string Str() { return std::string(StrView()); }
+  /// What Str returns, as a view into the input (no copy).
+  std::string_view StrView() {
     const std::uint64_t n = U64();
     if (!ok_ || n > in_.size() - pos_) {
       Fail();
       return {};
     }
-    std::string s(in_.substr(pos_, n));
+    const std::string_view s = in_.substr(pos_, n);
     pos_ += n;
     return s;
   }

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstring>
 
 namespace adwatch {
 namespace {
@@ -37,7 +38,7 @@ inline std::uint32_t LoadLe32(const char* p) {
 
 }  // namespace
 
-std::uint32_t Crc32cExtend(std::uint32_t crc, std::string_view data) {
+std::uint32_t Crc32cExtendPortable(std::uint32_t crc, std::string_view data) {
   std::uint32_t c = ~crc;
   const char* p = data.data();
   std::size_t n = data.size();
@@ -52,6 +53,42 @@ std::uint32_t Crc32cExtend(std::uint32_t crc, std::string_view data) {
   }
   for (; n > 0; --n, ++p) c = (c >> 8) ^ kTables[0][(c ^ Byte(p, 0)) & 0xFFu];
   return ~c;
+}
+
+#if defined(__x86_64__)
+namespace {
+
+__attribute__((target("sse4.2"))) std::uint32_t ExtendSse42(std::uint32_t crc,
+                                                            std::string_view data) {
+  const char* p = data.data();
+  std::size_t n = data.size();
+  std::uint64_t c = ~crc;
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    c = __builtin_ia32_crc32di(c, v);
+  }
+  auto c32 = static_cast<std::uint32_t>(c);
+  for (; n > 0; --n, ++p) c32 = __builtin_ia32_crc32qi(c32, static_cast<unsigned char>(*p));
+  return ~c32;
+}
+
+bool HasSse42() {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("sse4.2") != 0;
+  }();
+  return has;
+}
+
+}  // namespace
+#endif
+
+std::uint32_t Crc32cExtend(std::uint32_t crc, std::string_view data) {
+#if defined(__x86_64__)
+  if (HasSse42()) return ExtendSse42(crc, data);
+#endif
+  return Crc32cExtendPortable(crc, data);
 }
 
 std::uint32_t Crc32c(std::string_view data) { return Crc32cExtend(0, data); }

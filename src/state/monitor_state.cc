@@ -64,7 +64,7 @@ AdPage MonitorState::ListAds(const AdFilter& filter, std::size_t offset, std::si
   const std::size_t last = first + std::min(limit, refs.size() - first);
   std::partial_sort(refs.begin(), refs.begin() + static_cast<std::ptrdiff_t>(last), refs.end(),
                     [](const AdRef& a, const AdRef& b) {
-                      return a.lower != b.lower ? a.lower > b.lower : *a.key < *b.key;
+                      return a.lower != b.lower ? a.lower > b.lower : AdKeyLess(a, b);
                     });
   for (std::size_t i = first; i < last; ++i)
     page.ads.push_back(refs[i].partition->Listing(refs[i]));

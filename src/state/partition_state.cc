@@ -63,23 +63,51 @@ std::uint32_t PartitionState::InternAdvertiser(std::string_view page_name,
   return slot;
 }
 
+PartitionState::AdHandle PartitionState::FindAd(std::string_view registry,
+                                                std::string_view id) const {
+  const auto name = std::find(registries_.begin(), registries_.end(), registry);
+  if (name == registries_.end()) return AdMap::kNone;
+  return ads_.Find(static_cast<std::uint8_t>(name - registries_.begin()), id);
+}
+
 void PartitionState::FindAds(const AdFilter& filter, std::vector<AdRef>* out) const {
   const auto registry = std::find(registries_.begin(), registries_.end(), filter.registry);
   if (!filter.registry.empty() && registry == registries_.end()) return;
-  for (const auto& [key, ad] : ads_) {
+  for (AdHandle h = 0; h < ads_.size(); ++h) {
+    const AdRecord& ad = ads_[h];
     if (!filter.presence[static_cast<std::size_t>(ad.presence.presence)]) continue;
     if (!filter.registry.empty() && ad.registry != registry - registries_.begin()) continue;
     if (filter.entity && *filter.entity != Slot(ad.entity)) continue;
-    out->push_back({ad.spend_seen_at == kNever ? Pence{-1} : ad.spend.lower, &key, this});
+    out->push_back({ad.spend_seen_at == kNever ? Pence{-1} : ad.spend.lower, h, this});
   }
 }
 
+bool AdKeyLess(const AdRef& a, const AdRef& b) {
+  AdIdBuffer buf_a, buf_b;
+  const std::string_view id_a = a.partition->ads_.keys().IdView(a.ad, buf_a);
+  const std::string_view id_b = b.partition->ads_.keys().IdView(b.ad, buf_b);
+  const std::string_view reg_a = a.partition->registries_[a.partition->ads_[a.ad].registry];
+  const std::string_view reg_b = b.partition->registries_[b.partition->ads_[b.ad].registry];
+  if (reg_a == reg_b) return id_a < id_b;
+  // Different registries: compare the joined texts "registry:id" character by character.
+  const auto at = [](std::string_view reg, std::string_view id, std::size_t i) {
+    return i < reg.size() ? reg[i] : i == reg.size() ? ':' : id[i - reg.size() - 1];
+  };
+  const std::size_t len_a = reg_a.size() + 1 + id_a.size(), len_b = reg_b.size() + 1 + id_b.size();
+  for (std::size_t i = 0; i < std::min(len_a, len_b); ++i) {
+    const auto ca = static_cast<unsigned char>(at(reg_a, id_a, i));
+    const auto cb = static_cast<unsigned char>(at(reg_b, id_b, i));
+    if (ca != cb) return ca < cb;
+  }
+  return len_a < len_b;
+}
+
 AdListing PartitionState::Listing(const AdRef& ref) const {
-  const AdRecord& ad = ads_.find(*ref.key)->second;
+  const AdRecord& ad = ads_[ref.ad];
   const Advertiser& who = advertisers_[ad.advertiser];
   const std::string& registry = registries_[ad.registry];
   return {registry,
-          ref.key->substr(registry.size() + 1),
+          ads_.keys().Id(ref.ad),
           Slot(ad.entity),
           ad.presence.presence,
           who.page_name,
@@ -101,10 +129,11 @@ AdFacts PartitionState::Facts(const AdRecord& ad) const {
           ad.delivery_stop};
 }
 
-void PartitionState::MarkDirty(AdMap::value_type& entry) {
-  if (entry.second.dirty || !options_->track_changes) return;
-  entry.second.dirty = true;
-  dirty_.push_back(&entry);
+void PartitionState::MarkDirty(AdHandle h) {
+  AdRecord& ad = ads_[h];
+  if (ad.dirty || !options_->track_changes) return;
+  ad.dirty = true;
+  dirty_.push_back(h);
 }
 
 void PartitionState::RecordReject(RejectReason reason) {
@@ -182,9 +211,8 @@ bool PartitionState::Release(EpochSeconds release, const Enricher& enricher) {
 
 Outcome PartitionState::ApplyObservation(const Observation& obs, const Enricher& enricher) {
   bool refused = false;  // a new ad beyond the cap: rejected below, moves nothing
-  if (obs.status != AdStatus::kNotFound && ads_.size() >= options_->max_ads) {
-    key_.assign(obs.registry).append(":").append(obs.ad_id);
-    refused = ads_.find(std::string_view(key_)) == ads_.end();
+  if (obs.status != AdStatus::kNotFound && ads_.size() >= MaxAds()) {
+    refused = FindAd(obs.registry, obs.ad_id) == AdMap::kNone;
   }
   if (!refused && Ahead(obs.observed_at)) return Hold(obs, enricher);
   // Sightings move event time only until the first crawl_end (streams without crawls).
@@ -198,11 +226,10 @@ Outcome PartitionState::ApplyObservationNow(const Observation& obs, const Enrich
     if (count) Count(o);
     return o;
   };
-  key_.assign(obs.registry).append(":").append(obs.ad_id);
-  auto it = ads_.find(std::string_view(key_));
-  if (it == ads_.end()) {
+  AdHandle h = FindAd(obs.registry, obs.ad_id);
+  if (h == AdMap::kNone) {
     if (obs.status == AdStatus::kNotFound) return counted(Outcome::kApplied);  // nothing to change
-    if (ads_.size() >= options_->max_ads) {  // memory stays bounded; the new ad is refused
+    if (ads_.size() >= MaxAds()) {  // memory stays bounded; the new ad is refused
       if (count) {
         RecordReject(RejectReason::kTooManyAds);
       } else {
@@ -215,16 +242,16 @@ Outcome PartitionState::ApplyObservationNow(const Observation& obs, const Enrich
     record.no_disclaimer = RanWithoutDisclaimer(obs.registry, obs.content);
     record.registry = InternName(registries_, obs.registry);
     record.advertiser = InternAdvertiser(obs.content.page_name, obs.content.bylines);
-    it = ads_.emplace(key_, record).first;
+    h = ads_.Insert(record.registry, obs.ad_id, record);
     figures_.Add(Facts(record));
     active_.Change(Facts(record), +1);
   }
-  AdRecord& ad = it->second;
+  AdRecord& ad = ads_[h];
   if (ad.last_observed != kNever && obs.observed_at <= ad.last_observed) {
     return counted(obs.observed_at == ad.last_observed ? Outcome::kDuplicate : Outcome::kStale);
   }
   const AdFacts facts_before = Facts(ad);
-  MarkDirty(*it);
+  MarkDirty(h);
   const bool late = obs.observed_at < watermark_ - options_->grace_seconds;
   ad.last_observed = obs.observed_at;
   if (ad.first_observed == kNever) ad.first_observed = obs.observed_at;  // sightings only grow
@@ -304,8 +331,8 @@ Outcome PartitionState::ApplyCrawlEndNow(const CrawlEnd& end, bool count) {
   }
   const std::uint8_t registry = InternName(registries_, end.registry);
   const std::uint8_t scope = end.scope.empty() ? 0 : InternName(scopes_, end.scope);
-  for (auto& entry : ads_) {
-    AdRecord& ad = entry.second;
+  for (AdHandle h = 0; h < ads_.size(); ++h) {
+    AdRecord& ad = ads_[h];
     if (ad.registry != registry) continue;
     const AdRecord before = ad;
     // An ad whose sightings carried no scope takes the scope of the crawl it was seen in.
@@ -317,7 +344,7 @@ Outcome PartitionState::ApplyCrawlEndNow(const CrawlEnd& end, bool count) {
     if (ad.scope != scope) continue;
     CrawlTracker::Reconcile(*crawl, ad.presence);
     if (ad.scope != before.scope || ad.presence.presence != before.presence.presence) {
-      MarkDirty(entry);
+      MarkDirty(h);
     }
     if (ad.presence.presence != before.presence.presence) CountChange(Facts(before), Facts(ad));
   }
@@ -343,7 +370,7 @@ void PartitionState::AddTo(Figures& f, EpochSeconds watermark) const {
   if (watermark != kNever) {
     if (!active_.MoveTo(watermark)) {  // behind the cursor (a partition was dropped): recount
       active_.Reset(watermark);
-      for (const auto& [key, ad] : ads_) active_.Change(Facts(ad), +1);
+      for (const AdRecord& ad : ads_) active_.Change(Facts(ad), +1);
     }
     active_.AddTo(f);
   }
@@ -426,13 +453,17 @@ bool DecodeShares(ByteReader& in, NationShares* shares) {
   return sum == NationShares::kWhole;
 }
 
-bool DecodeAd(std::string_view bytes, AdRecord* ad, std::string* page_name, std::string* bylines) {
+bool DecodeAd(std::string_view bytes, AdRecord* ad, std::string_view* page_name,
+              std::string_view* bylines) {
   ByteReader in(bytes);
-  ad->first_observed = in.I64();
-  ad->last_observed = in.I64();
-  ad->spend_seen_at = in.I64();
-  ad->delivery_start = in.I64();
-  ad->delivery_stop = in.I64();
+  // Times are stored in 5 bytes: each must fit (every parsed timestamp does).
+  bool times_fit = true;
+  for (PackedTime* t : {&ad->first_observed, &ad->last_observed, &ad->spend_seen_at,
+                        &ad->delivery_start, &ad->delivery_stop}) {
+    const EpochSeconds v = in.I64();
+    times_fit &= PackedTime::Fits(v);
+    *t = v;
+  }
   ad->spend.lower = in.I64();
   ad->spend.upper = in.I64();
   ad->spend.open_ended = in.U64() != 0;
@@ -444,10 +475,10 @@ bool DecodeAd(std::string_view bytes, AdRecord* ad, std::string* page_name, std:
   ad->peak_lower = in.I64();
   ad->credit_lower = in.I64();
   ad->credit_upper = in.I64();
-  *page_name = in.Str();
-  *bylines = in.Str();
+  *page_name = in.StrView();
+  *bylines = in.StrView();
   if (!DecodeShares(in, &ad->nations)) return false;
-  if (entity > 0xFFFF || registry > 0xFF || scope > 0xFF || listed > 0xFFFFFFFF ||
+  if (!times_fit || entity > 0xFFFF || registry > 0xFF || scope > 0xFF || listed > 0xFFFFFFFF ||
       by_id > 0xFFFFFFFF || status > static_cast<std::uint64_t>(AdStatus::kNotFound) ||
       presence > static_cast<std::uint64_t>(Presence::kRemoved)) {
     return false;
@@ -578,12 +609,16 @@ PartitionDelta PartitionState::TakeDelta(const std::string& topic, std::int32_t 
     }
   }
   d.ads.reserve(dirty_.size());
-  for (AdMap::value_type* entry : dirty_) {
+  AdIdBuffer id;
+  for (const AdHandle h : dirty_) {
+    AdRecord& ad = ads_[h];
     ByteWriter out;
-    const Advertiser& who = advertisers_[entry->second.advertiser];
-    EncodeAd(entry->second, who.page_name, who.bylines, out);
-    d.ads.emplace_back(entry->first, std::move(out.bytes()));
-    entry->second.dirty = false;
+    const Advertiser& who = advertisers_[ad.advertiser];
+    EncodeAd(ad, who.page_name, who.bylines, out);
+    std::string key = registries_[ad.registry];
+    key.append(1, ':').append(ads_.keys().IdView(h, id));
+    d.ads.emplace_back(std::move(key), std::move(out.bytes()));
+    ad.dirty = false;
   }
   dirty_.clear();
   for (const WindowIncrement& inc : new_increments_) {
@@ -604,13 +639,13 @@ std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* opti
     *error = "partition metadata does not decode";
     return nullptr;
   }
-  state->ads_.reserve(snapshot.ads.size());
+  state->ads_.Reserve(snapshot.ads.size());
   // Active ads counted from the partition's own event time: only transitions after it pend
   // (the instance watermark a snapshot asks for is never earlier).
   state->active_.Reset(state->watermark_);
   for (const auto& [key, bytes] : snapshot.ads) {
     AdRecord ad;
-    std::string page_name, bylines;
+    std::string_view page_name, bylines;
     const bool decoded = DecodeAd(bytes, &ad, &page_name, &bylines);
     const bool themes_ok = options->theme_count >= 64 || (ad.themes >> options->theme_count) == 0;
     // Crawl numbers are handed out in order and never reused: one at or above the next is
@@ -618,14 +653,17 @@ std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* opti
     const std::uint32_t next_crawl = state->tracker_.next_crawl();
     const bool crawls_ok =
         ad.presence.last_listed_crawl < next_crawl && ad.presence.by_id_crawl < next_crawl;
-    if (!decoded || !crawls_ok || !state->KnownEntity(ad.entity) || !themes_ok ||
-        ad.registry >= state->registries_.size() || ad.scope >= state->scopes_.size() ||
-        !key.starts_with(state->registries_[ad.registry] + ":")) {
+    const bool registry_ok = decoded && ad.registry < state->registries_.size();
+    const std::string_view registry =
+        registry_ok ? std::string_view(state->registries_[ad.registry]) : std::string_view();
+    if (!decoded || !crawls_ok || !state->KnownEntity(ad.entity) || !themes_ok || !registry_ok ||
+        ad.scope >= state->scopes_.size() || key.size() <= registry.size() ||
+        !key.starts_with(registry) || key[registry.size()] != ':') {
       *error = "ad record " + key + " does not decode";
       return nullptr;
     }
     ad.advertiser = state->InternAdvertiser(page_name, bylines);
-    state->ads_.emplace(key, ad);
+    state->ads_.Insert(ad.registry, std::string_view(key).substr(registry.size() + 1), ad);
     state->figures_.Add(state->Facts(ad));
     state->active_.Change(state->Facts(ad), +1);
   }

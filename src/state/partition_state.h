@@ -5,6 +5,7 @@
 // Not thread-safe: one thread applies messages; snapshots need the same external lock.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -21,8 +22,10 @@
 #include "core/reject_reason.h"
 #include "registry/crawl_tracker.h"
 #include "state/ad_figures.h"
+#include "state/ad_table.h"
 #include "state/figures.h"
 #include "state/held_messages.h"
+#include "state/packed_time.h"
 #include "store/state_store.h"
 #include "window/window_store.h"
 
@@ -55,13 +58,10 @@ struct StateOptions {
 
 inline constexpr EpochSeconds kNever = INT64_MIN;
 
-/// One ad's ledger and presence.
+/// One ad's ledger and presence. Its key (registry, id) lives in the partition's AdTable.
+/// Laid out without padding holes: 8-byte fields, then 4-, 2- and 1-byte ones, times packed in
+/// 5 bytes each (104 bytes in all).
 struct AdRecord {
-  EpochSeconds first_observed = kNever;  // earliest applied sighting
-  EpochSeconds last_observed = kNever;   // latest applied sighting
-  EpochSeconds spend_seen_at = kNever;   // latest applied sighting that carried spend
-  EpochSeconds delivery_start = kNever;  // kNever: unknown
-  EpochSeconds delivery_stop = kNever;   // kNever: still running
   SpendRange spend;
   // Window credit (README "What the figures mean"): the highest lower bound seen, and the
   // lower/upper amounts already credited to windows. Only ever grow.
@@ -69,16 +69,20 @@ struct AdRecord {
   Pence credit_lower = 0;
   Pence credit_upper = 0;  // the highest upper bound seen
   ThemeMask themes = 0;
-  bool dirty = false;  // changed since the last checkpoint
-  // RanWithoutDisclaimer at the first sighting (fits in padding: the record does not grow).
-  bool no_disclaimer = false;
-  EntityId entity = kUnattributed;
-  std::uint8_t registry = 0;     // index into PartitionState's registry names
-  std::uint8_t scope = 0;        // index into scope names; 0 = not known
-  std::uint32_t advertiser = 0;  // index into PartitionState's advertisers; 0 = not known
   AdPresence presence;
+  std::uint32_t advertiser = 0;  // index into PartitionState's advertisers; 0 = not known
+  EntityId entity = kUnattributed;
+  std::uint8_t registry = 0;   // index into PartitionState's registry names
+  std::uint8_t scope = 0;      // index into scope names; 0 = not known
+  bool dirty = false;          // changed since the last checkpoint
+  bool no_disclaimer = false;  // RanWithoutDisclaimer at the first sighting
+  PackedTime first_observed;   // earliest applied sighting (default kNever)
+  PackedTime last_observed;    // latest applied sighting
+  PackedTime spend_seen_at;    // latest applied sighting that carried spend
+  PackedTime delivery_start;   // kNever: unknown
+  PackedTime delivery_stop;    // kNever: still running
   // Latest delivery shares (README "What the figures mean" → Nations); a sighting without
-  // region data keeps them. Last, so the compact layout ahead of it can change freely.
+  // region data keeps them.
   NationShares nations;
 };
 
@@ -117,10 +121,12 @@ struct AdPage {
 class PartitionState;
 /// A matching ad, by reference: cheap to collect and sort; valid while the state is unchanged.
 struct AdRef {
-  Pence lower = -1;                  // latest lower bound; -1 when never reported
-  const std::string* key = nullptr;  // "registry:id"
+  Pence lower = -1;      // latest lower bound; -1 when never reported
+  std::uint32_t ad = 0;  // handle in the partition's ad table
   const PartitionState* partition = nullptr;
 };
+/// Orders refs by their "registry:id" text, without building it.
+bool AdKeyLess(const AdRef& a, const AdRef& b);
 
 class PartitionState {
  public:
@@ -161,11 +167,11 @@ class PartitionState {
   /// cursor to `watermark` (a cache: needs the same external lock as every other call).
   void AddTo(Figures& figures, EpochSeconds watermark) const;
 
-  /// Calls f(key, record) for every tracked ad, in no particular order (tests recompute the
+  /// Calls f(record) for every tracked ad, in no particular order (tests recompute the
   /// counted figures from it).
   template <typename F>
   void ForEachAd(F&& f) const {
-    for (const auto& [key, ad] : ads_) f(key, ad);
+    for (const AdRecord& ad : ads_) f(ad);
   }
   /// Registry names by AdRecord::registry index.
   const std::vector<std::string>& registry_names() const { return registries_; }
@@ -197,7 +203,9 @@ class PartitionState {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  using AdMap = std::unordered_map<std::string, AdRecord, KeyHash, std::equal_to<>>;
+  using AdMap = AdTable<AdRecord>;
+  using AdHandle = AdMap::Handle;
+  friend bool AdKeyLess(const AdRef& a, const AdRef& b);
   Outcome ApplyObservationNow(const Observation& obs, const Enricher& enricher, bool count);
   Outcome ApplyCrawlEndNow(const CrawlEnd& end, bool count);
   bool Ahead(EpochSeconds t) const;
@@ -208,7 +216,10 @@ class PartitionState {
   // Applies, oldest first, every held message dated at or before `release`; false when none.
   bool Release(EpochSeconds release, const Enricher& enricher);
   void ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeconds t);
-  void MarkDirty(AdMap::value_type& entry);
+  void MarkDirty(AdHandle h);
+  // The ad of `registry` (by name) and `id`, or kNone; builds no string.
+  AdHandle FindAd(std::string_view registry, std::string_view id) const;
+  std::size_t MaxAds() const { return std::min(options_->max_ads, AdMap::kMaxSize); }
   // Partition metadata: the core (event time, counters, names), rewritten at every checkpoint,
   // and parts written only when they changed: held messages and crawl bookkeeping.
   std::string EncodeMeta() const;
@@ -224,7 +235,6 @@ class PartitionState {
 
   const StateOptions* options_;
   AdMap ads_;
-  std::string key_;  // reused lookup buffer
   std::vector<std::string> registries_;
   std::vector<std::string> scopes_{""};
   // Page name and bylines of the ads, interned: few advertisers run many ads. Slot 0 is
@@ -252,7 +262,7 @@ class PartitionState {
   std::array<std::int64_t, kOutcomeCount> outcomes_{};
   std::array<std::int64_t, kRejectReasonCount> rejects_{};
   // Changes since the last TakeDelta.
-  std::vector<AdMap::value_type*> dirty_;
+  std::vector<AdHandle> dirty_;
   std::vector<WindowIncrement> new_increments_;
   std::size_t pending_messages_ = 0;
   bool held_changed_ = false;   // held_ changed since the last TakeDelta

@@ -44,7 +44,7 @@ StateOptions Options() {
 void WalkAds(const PartitionState& p, const StateOptions& o, EpochSeconds watermark, Figures& f) {
   const std::size_t none_theme = o.theme_count;
   for (const std::string& name : p.registry_names()) f.Registry(name);
-  p.ForEachAd([&](const std::string&, const AdRecord& ad) {
+  p.ForEachAd([&](const AdRecord& ad) {
     const std::size_t e = ad.entity == kUnattributed ? o.entity_count : Index(ad.entity);
     if (ad.spend_seen_at != kNever && ad.spend.open_ended) ++f.open_ended_ads[e];
     RegistryFigures& r = f.Registry(p.registry_names()[ad.registry]);
