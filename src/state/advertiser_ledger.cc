@@ -103,7 +103,18 @@ void AdvertiserLedger::Add(Advertiser& a, EpochSeconds t0, EpochSeconds t, const
     std::erase_if(a.increments, [&](const Increment& inc) { return inc.t <= horizon; });
     a.prune_at = std::max<std::size_t>(8, a.increments.size() * 2);
   }
-  a.increments.push_back({t0, t, amount});
+  // Kept sorted by (t, t0); increments over the same interval (ads of one advertiser seen in
+  // the same crawl) are one amount, whatever order they came in (README → Advertisers).
+  const auto at =
+      std::lower_bound(a.increments.begin(), a.increments.end(), std::pair(t, t0),
+                       [](const Increment& inc, const std::pair<EpochSeconds, EpochSeconds>& key) {
+                         return std::pair(inc.t, inc.t0) < key;
+                       });
+  if (at != a.increments.end() && at->t == t && at->t0 == t0) {
+    at->amount += amount;
+  } else {
+    a.increments.insert(at, {t0, t, amount});
+  }
 }
 
 void AdvertiserLedger::AddIncrement(std::uint32_t name, EpochSeconds t0, EpochSeconds t,

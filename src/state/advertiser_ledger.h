@@ -106,7 +106,7 @@ class AdvertiserLedger {
     std::int64_t open_ended = 0;
     Amounts campaign_to_date;
     std::array<Amounts, kNationCount> nations{};
-    std::vector<Increment> increments;
+    std::vector<Increment> increments;  // sorted by (t, t0), one per interval
     std::size_t prune_at = 8;
   };
   struct Name {

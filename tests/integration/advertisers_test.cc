@@ -74,11 +74,11 @@ class AdvertisersOracleTest : public ::testing::Test {
       const bool open = rng() % 6 == 0;
       const int n = 1 + static_cast<int>(rng() % 5);
       Pence lower = 0;
-      EpochSeconds at = kT0 + static_cast<EpochSeconds>(rng() % 40000);
+      EpochSeconds at = kT0 + 1800 * static_cast<EpochSeconds>(rng() % 22);  // crawl times
       for (int k = 0; k < n; ++k) {
         lower += 100 * static_cast<Pence>(rng() % 400);
         sightings_.push_back({at, i, lower, open ? lower : lower + 9900, open});
-        at += 600 + static_cast<EpochSeconds>(rng() % 30000);
+        at += 1800 * (1 + static_cast<EpochSeconds>(rng() % 16));
       }
     }
     std::sort(sightings_.begin(), sightings_.end(), [](const Sighting& a, const Sighting& b) {
@@ -115,6 +115,10 @@ class AdvertisersOracleTest : public ::testing::Test {
     const EpochSeconds watermark = sightings_.back().at;
     const EpochSeconds edge = GridFloor(watermark);
     std::map<int, const Sighting*> previous;
+    // (registry, page, entity slot, partition, t0, t)
+    std::map<std::tuple<std::string, std::string, std::size_t, int, EpochSeconds, EpochSeconds>,
+             Amounts>
+        intervals;
     for (const Sighting& s : sightings_) {
       const AdSpec& ad = ads_[static_cast<std::size_t>(s.ad)];
       Expected& e = expected_[std::make_tuple(ad.registry, ad.page, ad.entity)];
@@ -135,25 +139,37 @@ class AdvertisersOracleTest : public ::testing::Test {
       const Pence d[3] = {
           s.lower - (before ? before->lower : 0), s.upper - (before ? before->upper : 0),
           (s.lower + s.upper) / 2 - (before ? (before->lower + before->upper) / 2 : 0)};
-      // Spread over (previous sighting, this one]; a first sighting sits at its time.
+      // Spread over (previous sighting, this one]; a first sighting sits at its time. An
+      // advertiser's increments in one partition over the same interval are spread as one
+      // amount (below).
       const EpochSeconds t0 = before ? before->at : s.at;
+      for (int b = 0; b < 3; ++b) {
+        intervals[std::make_tuple(ad.registry, ad.page, ad.entity, s.ad % 3, t0, s.at)].v[b] +=
+            d[b];
+        e.ctd.v[b] += d[b];
+      }
+      e.open_ended += (s.open_ended ? 1 : 0) - (before && before->open_ended ? 1 : 0);
+      previous[s.ad] = &s;
+    }
+    EXPECT_LT(intervals.size() + 20, sightings_.size());  // ads of a page seen together
+    for (const auto& [interval, amount] : intervals) {
+      const auto& [registry, page, entity, partition, t0, t] = interval;
+      Expected& e = expected_[std::make_tuple(registry, page, entity)];
       for (std::size_t w = 0; w < config_.windows.size(); ++w) {
         const EpochSeconds from = edge - config_.windows[w].seconds;
         for (int b = 0; b < 3; ++b) {
-          if (s.at <= t0) {
-            e.windows[w].v[b] += s.at > from && s.at <= edge ? d[b] : 0;
+          const Pence d = amount.v[b];
+          if (t <= t0) {
+            e.windows[w].v[b] += t > from && t <= edge ? d : 0;
           } else {  // uniform over (t0, t], floored cumulatively
             const auto upto = [&](EpochSeconds x) {
-              const EpochSeconds c = std::clamp(x, t0, s.at);
-              return d[b] * (c - t0) / (s.at - t0);  // small: no overflow
+              const EpochSeconds c = std::clamp(x, t0, t);
+              return d * (c - t0) / (t - t0);  // small: no overflow
             };
             e.windows[w].v[b] += upto(edge) - upto(from);
           }
         }
       }
-      for (int b = 0; b < 3; ++b) e.ctd.v[b] += d[b];
-      e.open_ended += (s.open_ended ? 1 : 0) - (before && before->open_ended ? 1 : 0);
-      previous[s.ad] = &s;
     }
   }
 
