@@ -17,6 +17,19 @@ bool Later(EpochSeconds at, std::string_view name, std::string_view bylines, Epo
   return std::tie(at, name, bylines) > std::tie(shown_at, shown_name, shown_bylines);
 }
 
+// SplitByShares, without its wide arithmetic when one nation has everything (every ad without
+// region data, and most ads of a local campaign): the same parts.
+std::array<Pence, kNationCount> Split(Pence amount, const NationShares& shares) {
+  for (int n = 0; n < kNationCount; ++n) {
+    if (shares.parts[n] == NationShares::kWhole) {
+      std::array<Pence, kNationCount> parts{};
+      parts[n] = amount;
+      return parts;
+    }
+  }
+  return SplitByShares(amount, shares);
+}
+
 }  // namespace
 
 std::string AdvertiserLedger::MergeKey(std::string_view registry, std::size_t slot,
@@ -73,12 +86,13 @@ std::uint32_t AdvertiserLedger::Intern(std::uint8_t registry, std::size_t slot,
 void AdvertiserLedger::ChangeSpend(std::uint32_t name, const std::optional<SpendRange>& before,
                                    const NationShares& before_shares, const SpendRange& after,
                                    const NationShares& after_shares) {
+  if (before && *before == after && before_shares == after_shares) return;  // a repeat sighting
   Advertiser& a = advertisers_[names_[name].advertiser];
   const auto add = [&](const SpendRange& s, const NationShares& shares, Pence sign) {
     const Pence bounds[kBoundCount] = {s.lower, s.upper, s.Mid()};
     for (int b = 0; b < kBoundCount; ++b) {
       a.campaign_to_date.v[b] += sign * bounds[b];
-      const auto parts = SplitByShares(bounds[b], shares);
+      const auto parts = Split(bounds[b], shares);
       for (int n = 0; n < kNationCount; ++n) a.nations[n].v[b] += sign * parts[n];
     }
     a.open_ended += s.open_ended ? sign : 0;
