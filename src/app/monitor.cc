@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "export/ads_api.h"
+#include "export/advertisers_api.h"
 #include "source/kafka_conf.h"
 
 namespace adwatch {
@@ -32,6 +33,12 @@ bool Monitor::Start(std::string* error) {
         return pipeline_.ListAds(filter, offset, limit);
       });
   server_->Route("/api/v1/ads", [ads_api](const HttpRequest& r) { return ads_api->Handle(r); });
+  auto advertisers_api = std::make_shared<AdvertisersApi>(
+      config_, [this](const AdvertiserQuery& query, std::size_t offset, std::size_t limit) {
+        return pipeline_.ListAdvertisers(query, offset, limit);
+      });
+  server_->Route("/api/v1/advertisers",
+                 [advertisers_api](const HttpRequest& r) { return advertisers_api->Handle(r); });
   live_page_ = std::make_unique<LivePage>(
       pipeline_.collector(), [this] { return *pipeline_.Published(); },
       [this] { return Incidents(); });

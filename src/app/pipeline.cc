@@ -371,6 +371,12 @@ AdPage Pipeline::ListAds(const AdFilter& filter, std::size_t offset, std::size_t
   return state_.ListAds(filter, offset, limit);
 }
 
+AdvertiserPage Pipeline::ListAdvertisers(const AdvertiserQuery& query, std::size_t offset,
+                                         std::size_t limit) const {
+  std::lock_guard lock(mu_);
+  return state_.ListAdvertisers(query, offset, limit);
+}
+
 void Pipeline::DropPartition(std::int32_t partition) {
   std::lock_guard lock(mu_);
   state_.DropPartition(partition);

@@ -82,6 +82,9 @@ class Pipeline {
   /// One page of the ads matching `filter` across this instance's partitions (see
   /// MonitorState::ListAds); holds the state lock while it sorts references.
   AdPage ListAds(const AdFilter& filter, std::size_t offset, std::size_t limit) const;
+  /// A page of advertisers (MonitorState::ListAdvertisers), under the state lock.
+  AdvertiserPage ListAdvertisers(const AdvertiserQuery& query, std::size_t offset,
+                                 std::size_t limit) const;
   /// Forgets a partition's state in memory (revoked or lost); the store keeps what it has.
   void DropPartition(std::int32_t partition);
   std::size_t ad_count() const;

@@ -13,6 +13,8 @@ namespace {
 
 constexpr const char* kPresenceNames[] = {"unknown", "listed", "missing", "unlisted", "removed"};
 
+}  // namespace
+
 HttpResponse JsonError(const std::string& message) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
@@ -30,6 +32,8 @@ std::optional<std::size_t> ParseCount(const std::string& text) {
   if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
   return value;
 }
+
+namespace {
 
 void WriteTime(rapidjson::Writer<rapidjson::StringBuffer>& w, EpochSeconds t) {
   if (t == kNever) {

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,11 @@
 #include "state/partition_state.h"
 
 namespace adwatch {
+
+/// A 400 answer with a JSON error naming what was wrong (the client's bytes made valid UTF-8).
+HttpResponse JsonError(const std::string& message);
+/// A non-negative decimal integer query value; nullopt for anything else (signs, blanks, junk).
+std::optional<std::size_t> ParseCount(const std::string& text);
 
 class AdsApi {
  public:

@@ -251,6 +251,25 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
                      MetricType::Gauge);
   held.Add({}, static_cast<double>(f.events_held));
   out.push_back(held.Take());
+  {  // Advertisers: bounded counts only, never names (README → Advertisers).
+    FamilyBuilder advertisers("adwatch_advertisers",
+                              "Distinct advertisers (registry + page id) per attributed entity",
+                              MetricType::Gauge);
+    for (std::size_t e = 0; e < f.entities && e < entities_.size(); ++e) {
+      advertisers.Add({{"party", entities_[e]}}, static_cast<double>(f.advertisers[e]));
+    }
+    FamilyBuilder unregistered("adwatch_unregistered_over_threshold",
+                               "Unattributed advertisers whose lower-bound campaign-to-date in "
+                               "the nation is over its registration threshold",
+                               MetricType::Gauge);
+    for (int n = 0; n < kNationCount; ++n) {
+      if (static_cast<Nation>(n) == Nation::kUnknown) continue;  // no threshold
+      unregistered.Add({{"nation", std::string(NationName(static_cast<Nation>(n)))}},
+                       static_cast<double>(f.unregistered_over_threshold[n]));
+    }
+    out.push_back(advertisers.Take());
+    out.push_back(unregistered.Take());
+  }
   FamilyBuilder watermark("adwatch_watermark_timestamp_seconds",
                           "Event time: the latest completed crawl (README: event time)",
                           MetricType::Gauge);

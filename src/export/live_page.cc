@@ -257,6 +257,29 @@ std::string LivePage::SummaryJson() const {
     }
   }
 
+  // The largest advertisers by lower campaign-to-date (README → Advertisers).
+  w.Key("top_spenders");
+  w.StartArray();
+  for (const AdvertiserTotals& a : f.top_advertisers) {
+    w.StartObject();
+    w.Key("registry");
+    w.String(a.registry);
+    w.Key("page_id");
+    w.String(a.page_id);
+    w.Key("page_name");
+    w.String(a.page_name);
+    w.Key("party");
+    w.String(a.entity < entities.size() ? entities[a.entity] : "");
+    w.Key("unattributed");
+    w.Bool(a.entity + 1 == f.entities);
+    w.Key("ads");
+    w.Int64(a.ads);
+    w.Key("to_date");
+    WriteBounds(w, a.campaign_to_date);
+    w.EndObject();
+  }
+  w.EndArray();
+
   w.Key("incidents");
   w.StartArray();
   for (const std::string& s : incidents) w.String(s);

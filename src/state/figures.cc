@@ -15,7 +15,8 @@ Figures::Figures(std::size_t entity_slots, std::size_t theme_slots, std::size_t 
       theme_window(entity_slots * theme_slots * window_count),
       ads_active(entity_slots * theme_slots),
       open_ended_ads(entity_slots),
-      corrections(entity_slots) {}
+      corrections(entity_slots),
+      advertisers(entity_slots) {}
 
 RegistryFigures& Figures::Registry(const std::string& name) {
   auto it = std::lower_bound(

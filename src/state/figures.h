@@ -14,6 +14,7 @@
 #include "core/outcome.h"
 #include "core/reject_reason.h"
 #include "core/time.h"
+#include "state/advertiser_ledger.h"
 
 namespace adwatch {
 
@@ -63,6 +64,13 @@ struct Figures {
   Amounts no_disclaimer;
   std::int64_t ads_tracked = 0;  // ads held in memory (limits.max_ads_per_partition each)
   std::int64_t events_held = 0;  // messages held, dated beyond event_time.max_lead
+  // Advertisers (README → Advertisers), merged over partitions: how many per entity slot; per
+  // nation, how many unattributed ones passed its registration threshold (lower bound); and the
+  // kTopAdvertisers largest by lower campaign-to-date (no windows), for the live page.
+  static constexpr std::size_t kTopAdvertisers = 10;
+  std::vector<std::int64_t> advertisers;  // [entity]
+  std::array<std::int64_t, kNationCount> unregistered_over_threshold{};
+  std::vector<AdvertiserTotals> top_advertisers;
 
   Figures(std::size_t entity_slots, std::size_t theme_slots, std::size_t window_count);
   Amounts& Window(std::size_t e, std::size_t w) { return window[e * windows + w]; }

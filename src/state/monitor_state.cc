@@ -46,7 +46,38 @@ Figures MonitorState::Snapshot() const {
   if (w != kNever) f.watermark = w;
   for (const auto& [partition, state] : partitions_) state->AddTo(f, w);
   for (const auto& [partition, ledger] : reports_) ledger->AddTo(f);
+  AddAdvertiserFigures(f);
   return f;
+}
+
+void MonitorState::AddAdvertiserFigures(Figures& f) const {
+  AdvertiserMerge merged;
+  for (const auto& [partition, state] : partitions_) {
+    state->CollectAdvertisers(std::nullopt, &merged);
+  }
+  const std::size_t unattributed = options_.entity_count;
+  const auto lower = static_cast<int>(Bound::kLower);
+  for (const auto& [key, a] : merged) {
+    ++f.advertisers[a.entity];
+    if (a.entity != unattributed) continue;
+    for (int n = 0; n < kNationCount; ++n) {
+      f.unregistered_over_threshold[n] +=
+          a.nations[n].v[lower] > options_.registration_thresholds[n];
+    }
+  }
+  AdvertiserPage top =
+      SelectAdvertisers(std::move(merged), AdvertiserQuery{}, 0, Figures::kTopAdvertisers);
+  f.top_advertisers = std::move(top.advertisers);
+}
+
+AdvertiserPage MonitorState::ListAdvertisers(const AdvertiserQuery& query, std::size_t offset,
+                                             std::size_t limit) const {
+  AdvertiserMerge merged;
+  const EpochSeconds w = watermark();
+  for (const auto& [partition, state] : partitions_) {
+    state->CollectAdvertisers(w == kNever ? std::nullopt : std::optional(w), &merged);
+  }
+  return SelectAdvertisers(std::move(merged), query, offset, limit);
 }
 
 std::size_t MonitorState::ad_count() const {

@@ -53,6 +53,11 @@ class MonitorState {
   /// lower spend bound first, then by `registry:id`. Only the page's ads are copied out.
   AdPage ListAds(const AdFilter& filter, std::size_t offset, std::size_t limit) const;
 
+  /// Page [offset, offset + limit) of the advertisers matching `query`, merged over every
+  /// partition (SelectAdvertisers), windows ending at the watermark.
+  AdvertiserPage ListAdvertisers(const AdvertiserQuery& query, std::size_t offset,
+                                 std::size_t limit) const;
+
   EpochSeconds watermark() const;
   std::size_t ad_count() const;
   const StateOptions& options() const { return options_; }
@@ -60,6 +65,9 @@ class MonitorState {
   void TrackChanges() { options_.track_changes = true; }
 
  private:
+  // Fills Figures' advertiser counts, threshold counts and top advertisers.
+  void AddAdvertiserFigures(Figures& f) const;
+
   StateOptions options_;
   std::map<std::int32_t, std::unique_ptr<PartitionState>> partitions_;
   std::map<std::int32_t, std::unique_ptr<ReportLedger>> reports_;  // same partitions

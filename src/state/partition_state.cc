@@ -16,7 +16,16 @@ StateOptions StateOptions::FromConfig(const Config& config) {
   o.max_ads = config.limits.max_ads_per_partition;
   o.max_lead_seconds = config.event_time.max_lead_seconds;
   o.lead_quorum = static_cast<std::size_t>(config.event_time.quorum);
+  o.registration_thresholds = RegistrationThresholds(config);
   return o;
+}
+
+std::array<Pence, kNationCount> RegistrationThresholds(const Config& /*config*/) {
+  std::array<Pence, kNationCount> t{};
+  t.fill(1000000);  // £10,000
+  t[static_cast<int>(Nation::kEngland)] = 2000000;
+  t[static_cast<int>(Nation::kUnknown)] = std::numeric_limits<Pence>::max();
+  return t;
 }
 
 EpochSeconds StateOptions::LongestWindow() const {
@@ -44,23 +53,16 @@ std::uint8_t PartitionState::InternName(std::vector<std::string>& names, std::st
   return static_cast<std::uint8_t>(names.size() - 1);
 }
 
-std::uint32_t PartitionState::InternAdvertiser(std::string_view page_name,
-                                               std::string_view bylines) {
-  if (page_name.empty() && bylines.empty()) return 0;
-  // Length-prefixed, so that no choice of names (control characters included) collides.
-  advertiser_key_.assign(std::to_string(page_name.size()))
-      .append(1, ':')
-      .append(page_name)
-      .append(bylines);
-  if (auto it = advertiser_index_.find(std::string_view(advertiser_key_));
-      it != advertiser_index_.end()) {
-    return it->second;
-  }
-  if (advertisers_.size() >= kMaxAdvertisers) return 0;
-  const auto slot = static_cast<std::uint32_t>(advertisers_.size());
-  advertisers_.push_back({std::string(page_name), std::string(bylines)});
-  advertiser_index_.emplace(advertiser_key_, slot);
-  return slot;
+EpochSeconds PartitionState::Horizon() const {
+  return watermark_ - options_->LongestWindow();
+}
+
+
+void PartitionState::CollectAdvertisers(std::optional<EpochSeconds> watermark,
+                                        AdvertiserMerge* merged) const {
+  std::vector<EpochSeconds> lengths;
+  for (const WindowSpec& w : options_->windows) lengths.push_back(w.seconds);
+  advertisers_.Collect(registries_, lengths, watermark, merged);
 }
 
 PartitionState::AdHandle PartitionState::FindAd(std::string_view registry,
@@ -104,14 +106,13 @@ bool AdKeyLess(const AdRef& a, const AdRef& b) {
 
 AdListing PartitionState::Listing(const AdRef& ref) const {
   const AdRecord& ad = ads_[ref.ad];
-  const Advertiser& who = advertisers_[ad.advertiser];
   const std::string& registry = registries_[ad.registry];
   return {registry,
           ads_.keys().Id(ref.ad),
           Slot(ad.entity),
           ad.presence.presence,
-          who.page_name,
-          who.bylines,
+          advertisers_.page_name(ad.advertiser),
+          advertisers_.bylines(ad.advertiser),
           ad.first_observed,
           ad.last_observed,
           ad.spend_seen_at == kNever ? std::nullopt : std::optional(ad.spend),
@@ -241,7 +242,9 @@ Outcome PartitionState::ApplyObservationNow(const Observation& obs, const Enrich
     enricher.Enrich(obs.registry, obs.content, &record.entity, &record.themes);
     record.no_disclaimer = RanWithoutDisclaimer(obs.registry, obs.content);
     record.registry = InternName(registries_, obs.registry);
-    record.advertiser = InternAdvertiser(obs.content.page_name, obs.content.bylines);
+    record.advertiser =
+        advertisers_.Intern(record.registry, Slot(record.entity), obs.content.page_id,
+                            obs.content.page_name, obs.content.bylines, obs.observed_at);
     h = ads_.Insert(record.registry, obs.ad_id, record);
     figures_.Add(Facts(record));
     active_.Change(Facts(record), +1);
@@ -257,10 +260,16 @@ Outcome PartitionState::ApplyObservationNow(const Observation& obs, const Enrich
   if (ad.first_observed == kNever) ad.first_observed = obs.observed_at;  // sightings only grow
   if (!obs.scope.empty()) ad.scope = InternName(scopes_, obs.scope);
   if (obs.status == AdStatus::kPresent) {
+    const NationShares shares_before = ad.nations;
     if (obs.nations) ad.nations = *obs.nations;  // applies to this sighting's increment on
     ad.delivery_start = obs.delivery_start.value_or(ad.delivery_start);
     ad.delivery_stop = obs.delivery_stop.value_or(kNever);
-    if (obs.spend) ApplySpend(ad, *obs.spend, obs.observed_at);
+    if (obs.spend) {
+      ApplySpend(ad, *obs.spend, obs.observed_at, shares_before);
+    } else if (ad.nations != shares_before && ad.spend_seen_at != kNever) {
+      // The advertiser's nations follow the ad's latest bounds and shares (README Advertisers).
+      advertisers_.ChangeSpend(ad.advertiser, ad.spend, shares_before, ad.spend, ad.nations);
+    }
   }
   tracker_.RecordSighting(obs, ad.presence);
   CountChange(facts_before, Facts(ad));
@@ -279,11 +288,14 @@ Amounts WindowCredit(AdRecord& ad, const SpendRange& spend) {
                   mid(ad.credit_lower, ad.credit_upper) - mid(lower0, upper0)}};
 }
 
-void PartitionState::ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeconds t) {
+void PartitionState::ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeconds t,
+                                const NationShares& shares_before) {
   EpochSeconds t0 = ad.spend_seen_at;
   if (t0 == kNever)
     t0 = ad.delivery_start != kNever && ad.delivery_start < t ? ad.delivery_start : t;
-  const SpendRange before = ad.spend_seen_at == kNever ? SpendRange{} : ad.spend;
+  const std::optional<SpendRange> seen =
+      ad.spend_seen_at == kNever ? std::nullopt : std::optional(ad.spend);
+  const SpendRange before = seen.value_or(SpendRange{});
   const Amounts delta{
       {spend.lower - before.lower, spend.upper - before.upper, spend.Mid() - before.Mid()}};
   ad.spend = spend;
@@ -297,6 +309,9 @@ void PartitionState::ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeco
   const std::size_t slot = Slot(ad.entity);
   const bool no_disclaimer = ad.no_disclaimer && ad.entity == kUnattributed;
   WindowIncrement inc{t0, t, WindowCredit(ad, spend), ad.entity, ad.themes, ad.nations};
+  const EpochSeconds horizon = Horizon();  // watermark_ is set
+  advertisers_.ApplySpend(ad.advertiser, seen, shares_before, spend, ad.nations, t0, t, inc.amount,
+                          horizon);
   bool correction = false;
   for (int b = 0; b < kBoundCount; ++b) {
     const Pence d = delta.v[b];
@@ -313,10 +328,12 @@ void PartitionState::ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeco
   const bool grows = inc.amount.v[1] > 0;  // the upper credit grows whenever anything does
   if (correction) ++corrections_[slot];
   if (!grows) return;
-  const EpochSeconds horizon = watermark_ - options_->LongestWindow();  // watermark_ is set
   if (inc.t <= horizon) return;  // can fall in no window, now or later
   windows_.Add(inc, horizon);
-  if (options_->track_changes) new_increments_.push_back(inc);
+  if (options_->track_changes) {
+    new_increments_.push_back(inc);
+    new_increment_names_.push_back(ad.advertiser);
+  }
   if (windows_.size() >= prune_at_) {
     windows_.Prune(horizon);
     prune_at_ = std::max<std::size_t>(4096, windows_.size() * 2);
@@ -414,8 +431,8 @@ namespace adwatch {
 namespace {
 
 // The advertiser's names travel with each ad row (the in-memory table is rebuilt on restore).
-void EncodeAd(const AdRecord& ad, std::string_view page_name, std::string_view bylines,
-              ByteWriter& out) {
+void EncodeAd(const AdRecord& ad, std::string_view page_id, std::string_view page_name,
+              std::string_view bylines, ByteWriter& out) {
   out.I64(ad.first_observed);
   out.I64(ad.last_observed);
   out.I64(ad.spend_seen_at);
@@ -438,6 +455,7 @@ void EncodeAd(const AdRecord& ad, std::string_view page_name, std::string_view b
   out.I64(ad.credit_upper);
   out.Str(page_name);
   out.Str(bylines);
+  out.Str(page_id);
   for (std::uint16_t p : ad.nations.parts) out.U64(p);
 }
 
@@ -453,8 +471,8 @@ bool DecodeShares(ByteReader& in, NationShares* shares) {
   return sum == NationShares::kWhole;
 }
 
-bool DecodeAd(std::string_view bytes, AdRecord* ad, std::string_view* page_name,
-              std::string_view* bylines) {
+bool DecodeAd(std::string_view bytes, AdRecord* ad, std::string_view* page_id,
+              std::string_view* page_name, std::string_view* bylines) {
   ByteReader in(bytes);
   // Times are stored in 5 bytes: each must fit (every parsed timestamp does).
   bool times_fit = true;
@@ -477,6 +495,7 @@ bool DecodeAd(std::string_view bytes, AdRecord* ad, std::string_view* page_name,
   ad->credit_upper = in.I64();
   *page_name = in.StrView();
   *bylines = in.StrView();
+  *page_id = in.StrView();
   if (!DecodeShares(in, &ad->nations)) return false;
   if (!times_fit || entity > 0xFFFF || registry > 0xFF || scope > 0xFF || listed > 0xFFFFFFFF ||
       by_id > 0xFFFFFFFF || status > static_cast<std::uint64_t>(AdStatus::kNotFound) ||
@@ -493,7 +512,9 @@ bool DecodeAd(std::string_view bytes, AdRecord* ad, std::string_view* page_name,
   return in.done();
 }
 
-std::string EncodeIncrement(const WindowIncrement& inc) {
+// The increment's advertiser (registry index and page id; its entity is the increment's) follows.
+std::string EncodeIncrement(const WindowIncrement& inc, std::uint8_t registry,
+                            std::string_view page_id) {
   ByteWriter out;
   out.I64(inc.t0);
   out.I64(inc.t);
@@ -501,17 +522,23 @@ std::string EncodeIncrement(const WindowIncrement& inc) {
   out.U64(Index(inc.entity));
   out.U64(inc.themes);
   for (std::uint16_t p : inc.nations.parts) out.U64(p);
+  out.U64(registry);
+  out.Str(page_id);
   return std::move(out.bytes());
 }
 
-bool DecodeIncrement(std::string_view bytes, WindowIncrement* inc) {
+bool DecodeIncrement(std::string_view bytes, WindowIncrement* inc, std::uint64_t* registry,
+                     std::string* page_id) {
   ByteReader in(bytes);
   inc->t0 = in.I64();
   inc->t = in.I64();
   for (Pence& v : inc->amount.v) v = in.I64();
   inc->entity = static_cast<EntityId>(in.U64());
   inc->themes = in.U64();
-  return DecodeShares(in, &inc->nations) && in.done();
+  if (!DecodeShares(in, &inc->nations)) return false;
+  *registry = in.U64();
+  *page_id = in.Str();
+  return in.done();
 }
 
 // Names of the metadata parts written only when they change.
@@ -613,20 +640,25 @@ PartitionDelta PartitionState::TakeDelta(const std::string& topic, std::int32_t 
   for (const AdHandle h : dirty_) {
     AdRecord& ad = ads_[h];
     ByteWriter out;
-    const Advertiser& who = advertisers_[ad.advertiser];
-    EncodeAd(ad, who.page_name, who.bylines, out);
+    const std::uint32_t name = ad.advertiser;
+    EncodeAd(ad, advertisers_.page_id(name), advertisers_.page_name(name),
+             advertisers_.bylines(name), out);
     std::string key = registries_[ad.registry];
     key.append(1, ':').append(ads_.keys().IdView(h, id));
     d.ads.emplace_back(std::move(key), std::move(out.bytes()));
     ad.dirty = false;
   }
   dirty_.clear();
-  for (const WindowIncrement& inc : new_increments_) {
-    d.increments.push_back(EncodeIncrement(inc));
+  for (std::size_t i = 0; i < new_increments_.size(); ++i) {
+    const WindowIncrement& inc = new_increments_[i];
+    const std::uint32_t name = new_increment_names_[i];
+    d.increments.push_back(
+        EncodeIncrement(inc, advertisers_.registry(name), advertisers_.page_id(name)));
     d.increment_times.push_back(inc.t);
   }
   new_increments_.clear();
-  if (watermark_ != kNever) d.prune_increments_before = watermark_ - options_->LongestWindow();
+  new_increment_names_.clear();
+  if (watermark_ != kNever) d.prune_increments_before = Horizon();
   pending_messages_ = 0;
   return d;
 }
@@ -645,8 +677,8 @@ std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* opti
   state->active_.Reset(state->watermark_);
   for (const auto& [key, bytes] : snapshot.ads) {
     AdRecord ad;
-    std::string_view page_name, bylines;
-    const bool decoded = DecodeAd(bytes, &ad, &page_name, &bylines);
+    std::string_view page_id, page_name, bylines;
+    const bool decoded = DecodeAd(bytes, &ad, &page_id, &page_name, &bylines);
     const bool themes_ok = options->theme_count >= 64 || (ad.themes >> options->theme_count) == 0;
     // Crawl numbers are handed out in order and never reused: one at or above the next is
     // not from this tracker.
@@ -662,21 +694,32 @@ std::unique_ptr<PartitionState> PartitionState::Restore(const StateOptions* opti
       *error = "ad record " + key + " does not decode";
       return nullptr;
     }
-    ad.advertiser = state->InternAdvertiser(page_name, bylines);
+    ad.advertiser = state->advertisers_.Intern(ad.registry, state->Slot(ad.entity), page_id,
+                                               page_name, bylines, ad.first_observed);
+    if (ad.spend_seen_at != kNever) {
+      state->advertisers_.ChangeSpend(ad.advertiser, std::nullopt, ad.nations, ad.spend,
+                                      ad.nations);
+    }
     state->ads_.Insert(ad.registry, std::string_view(key).substr(registry.size() + 1), ad);
     state->figures_.Add(state->Facts(ad));
     state->active_.Change(state->Facts(ad), +1);
   }
   // A partition that only ever rejected has no event time: nothing can be pruned.
-  const EpochSeconds horizon =
-      state->watermark_ == kNever ? kNever : state->watermark_ - options->LongestWindow();
+  const EpochSeconds horizon = state->watermark_ == kNever ? kNever : state->Horizon();
   for (const std::string& bytes : snapshot.increments) {
     WindowIncrement inc;
-    if (!DecodeIncrement(bytes, &inc) || !state->KnownEntity(inc.entity)) {
+    std::uint64_t registry = 0;
+    std::string page_id;
+    if (!DecodeIncrement(bytes, &inc, &registry, &page_id) || !state->KnownEntity(inc.entity) ||
+        registry >= state->registries_.size()) {
       *error = "window increment does not decode";
       return nullptr;
     }
     state->windows_.Add(inc, horizon);
+    if (inc.t > horizon) {
+      state->advertisers_.AddIncrement(static_cast<std::uint8_t>(registry), state->Slot(inc.entity),
+                                       page_id, inc.t0, inc.t, inc.amount, horizon);
+    }
   }
   return state;
 }

@@ -23,6 +23,7 @@
 #include "registry/crawl_tracker.h"
 #include "state/ad_figures.h"
 #include "state/ad_table.h"
+#include "state/advertiser_ledger.h"
 #include "state/figures.h"
 #include "state/held_messages.h"
 #include "state/packed_time.h"
@@ -39,6 +40,11 @@ class Enricher {
                       ThemeMask* themes) const = 0;
 };
 
+/// The registration threshold of a non-party campaigner in each nation, in pence (the one place
+/// that reads them from config): £20,000 in England and £10,000 in each other nation unless
+/// configured; `unknown` has none (INT64_MAX).
+std::array<Pence, kNationCount> RegistrationThresholds(const Config& config);
+
 /// The settings that shape figures; shared by every partition.
 struct StateOptions {
   std::size_t entity_count = 0;  // configured entities (unattributed is an extra slot)
@@ -51,6 +57,8 @@ struct StateOptions {
                                                                   // ads beyond: too_many_ads
   EpochSeconds max_lead_seconds = 12 * 3600;  // how far ahead of event time a message is applied
   std::size_t lead_quorum = 5;  // distinct witnesses that corroborate a time beyond max_lead
+  // Registration thresholds per nation (RegistrationThresholds); unknown: none.
+  std::array<Pence, kNationCount> registration_thresholds = RegistrationThresholds(Config{});
 
   static StateOptions FromConfig(const Config& config);
   EpochSeconds LongestWindow() const;
@@ -70,7 +78,7 @@ struct AdRecord {
   Pence credit_upper = 0;  // the highest upper bound seen
   ThemeMask themes = 0;
   AdPresence presence;
-  std::uint32_t advertiser = 0;  // index into PartitionState's advertisers; 0 = not known
+  std::uint32_t advertiser = 0;  // name index in PartitionState's AdvertiserLedger
   EntityId entity = kUnattributed;
   std::uint8_t registry = 0;   // index into PartitionState's registry names
   std::uint8_t scope = 0;      // index into scope names; 0 = not known
@@ -180,6 +188,10 @@ class PartitionState {
   void FindAds(const AdFilter& filter, std::vector<AdRef>* out) const;
   /// The full listing of an ad found by FindAds.
   AdListing Listing(const AdRef& ref) const;
+  /// Adds this partition's advertisers into `merged` (AdvertiserLedger::Collect), windows
+  /// ending at `watermark`.
+  void CollectAdvertisers(std::optional<EpochSeconds> watermark, AdvertiserMerge* merged) const;
+  std::size_t advertiser_count() const { return advertisers_.advertisers(); }
 
   /// The event time of this partition: the latest applied crawl_end's completed_at (before the
   /// first crawl_end, the latest applied observed_at), or a corroborated time.
@@ -215,7 +227,8 @@ class PartitionState {
   void AdvanceTo(EpochSeconds t, EpochSeconds release, const Enricher& enricher);
   // Applies, oldest first, every held message dated at or before `release`; false when none.
   bool Release(EpochSeconds release, const Enricher& enricher);
-  void ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeconds t);
+  void ApplySpend(AdRecord& ad, const SpendRange& spend, EpochSeconds t,
+                  const NationShares& shares_before);
   void MarkDirty(AdHandle h);
   // The ad of `registry` (by name) and `id`, or kNone; builds no string.
   AdHandle FindAd(std::string_view registry, std::string_view id) const;
@@ -229,7 +242,9 @@ class PartitionState {
     ++pending_messages_;
   }
   std::uint8_t InternName(std::vector<std::string>& names, std::string_view name);
-  std::uint32_t InternAdvertiser(std::string_view page_name, std::string_view bylines);
+  // Event time minus the longest window, on the window grid: increments ending at or before it
+  // can fall in no window, now or later.
+  EpochSeconds Horizon() const;
   std::size_t Slot(EntityId id) const;
   bool KnownEntity(EntityId id) const;
 
@@ -237,16 +252,8 @@ class PartitionState {
   AdMap ads_;
   std::vector<std::string> registries_;
   std::vector<std::string> scopes_{""};
-  // Page name and bylines of the ads, interned: few advertisers run many ads. Slot 0 is
-  // "not known"; past kMaxAdvertisers distinct pairs, further ads share slot 0.
-  struct Advertiser {
-    std::string page_name;
-    std::string bylines;
-  };
-  static constexpr std::size_t kMaxAdvertisers = 1 << 16;
-  std::vector<Advertiser> advertisers_{Advertiser{}};
-  std::unordered_map<std::string, std::uint32_t, KeyHash, std::equal_to<>> advertiser_index_;
-  std::string advertiser_key_;             // reused lookup buffer
+  // The advertisers of the ads and their interned names (no cap: one pair per ad at most).
+  AdvertiserLedger advertisers_;
   std::vector<Amounts> campaign_to_date_;  // [entity slot]
   std::vector<Amounts> nation_ctd_;        // [entity slot * kNationCount + nation]
   Amounts no_disclaimer_;  // campaign-to-date of unattributed ads run without a disclaimer
@@ -264,6 +271,7 @@ class PartitionState {
   // Changes since the last TakeDelta.
   std::vector<AdHandle> dirty_;
   std::vector<WindowIncrement> new_increments_;
+  std::vector<std::uint32_t> new_increment_names_;  // the ad's name index, per new increment
   std::size_t pending_messages_ = 0;
   bool held_changed_ = false;   // held_ changed since the last TakeDelta
   std::string crawls_written_;  // tracker_'s bytes as last handed to the store

@@ -300,6 +300,19 @@ def main():
         harness.fail("registry table has no row for meta")
     if not re.search(r'id="watermark">2019-\d\d-\d\dT', html):
         harness.fail("watermark not shown")
+    # Top spenders: advertisers with a spend range; unattributed ones marked.
+    spenders = re.search(r'<table id="spenders">.*?<tbody>(.*?)</tbody>', html, re.S)
+    rows = re.findall(r'<tr[^>]*>(.*?)</tr>', spenders.group(1), re.S) if spenders else []
+    if len(rows) < 3:
+        harness.fail(f"top spenders table has {len(rows)} rows")
+    for row in rows:
+        cells = re.findall(r'<td[^>]*>(.*?)</td>', row, re.S)
+        if len(cells) != 5 or not re.match(r'£?[\d,.]+[km]? – £?[\d,.]+[km]?$', cells[4]):
+            harness.fail(f"top spenders row is not advertiser, registry, party, ads, range: {row}")
+    unattributed = [r for r in rows if "unattributed" in r]
+    if any('class="bad"' not in r for r in unattributed):
+        harness.fail("an unattributed top spender is not marked")
+    harness.log(f"top spenders: {len(rows)} rows, {len(unattributed)} unattributed")
 
     check_drawing(demo.url + "/")
 

@@ -18,9 +18,11 @@
 
 #include "app/monitor.h"
 #include "app/pipeline.h"
+#include "core/csv.h"
 #include "core/rapidjson.h"
 #include "core/utf8.h"
 #include "export/ads_api.h"
+#include "export/advertisers_api.h"
 #include "export/http_server.h"
 #include "figures_check.h"
 #include "source/embedded_kafka.h"
@@ -137,6 +139,7 @@ TEST(Security, HostileAdvertiserNamesCannotInjectLabelsOrGrowSeries) {
       {"window", windows},
       {"bound", {"lower", "upper", "mid"}},
       {"registry", {"meta", "google"}},
+      {"nation", {"england", "scotland", "wales", "northern_ireland"}},
       {"type", {"party", "non_party_campaigner", "candidate", "government", "other"}},
   };
   for (const auto& [label, values] : labels) {
@@ -153,6 +156,43 @@ TEST(Security, HostileAdvertiserNamesCannotInjectLabelsOrGrowSeries) {
   EXPECT_EQ(samples.size(), series_after_first_thousand);
   const std::size_t cap = parties.size() * themes.size() * windows.size() * 3 * 4;
   EXPECT_LT(samples.size(), cap);
+
+  // Advertisers: one per tracked ad here (each its own page id), counted, never named; the
+  // API lists them all with the hostile names as valid JSON and safe CSV.
+  double advertisers = 0;
+  for (const std::string& party : parties) {
+    advertisers += samples.at(testing::SampleKey("adwatch_advertisers", {{"party", party}}));
+  }
+  EXPECT_EQ(advertisers, 5000.0 * kPartitions);
+  for (const char* nation : {"england", "scotland", "wales", "northern_ireland"}) {
+    EXPECT_EQ(
+        samples.at(testing::SampleKey("adwatch_unregistered_over_threshold", {{"nation", nation}})),
+        0.0);
+  }
+  const AdvertisersApi advertisers_api(
+      config, [&](const AdvertiserQuery& q, std::size_t offset, std::size_t limit) {
+        return pipeline.ListAdvertisers(q, offset, limit);
+      });
+  const HttpResponse listed = advertisers_api.Handle({"GET", "/api/v1/advertisers", "limit=1000"});
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_TRUE(ValidUtf8(listed.body));
+  rapidjson::Document doc;
+  doc.Parse(listed.body.c_str());
+  ASSERT_FALSE(doc.HasParseError());
+  EXPECT_EQ(doc["total"].GetUint64(), std::uint64_t{5000} * kPartitions);
+  const HttpResponse csv = advertisers_api.Handle({"GET", "/api/v1/advertisers", "format=csv"});
+  ASSERT_EQ(csv.status, 200);
+  CsvReader reader(csv.body, /*strict=*/true);
+  std::vector<std::string> fields;
+  std::size_t line = 0, rows = 0, width = 0;
+  std::string csv_error;
+  while (reader.Next(&fields, &line, &csv_error)) {
+    ASSERT_TRUE(csv_error.empty()) << csv_error << " at line " << line;
+    if (width == 0) width = fields.size();
+    ASSERT_EQ(fields.size(), width) << "line " << line;  // quotes, commas, newlines all quoted
+    ++rows;
+  }
+  EXPECT_EQ(rows, 1 + std::size_t{5000} * kPartitions);
 
   // Memory: at most max_ads_per_partition ads per partition; the rest are counted.
   EXPECT_EQ(pipeline.ad_count(), std::size_t{5000} * kPartitions);

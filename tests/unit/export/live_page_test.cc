@@ -96,6 +96,36 @@ TEST_F(LivePageTest, SummaryCarriesEveryFigureWithNamesEscaped) {
   EXPECT_EQ(d["events"]["rejected"].GetInt64(), 0);
 }
 
+// Top spenders: the snapshot's largest advertisers, unattributed ones flagged, names escaped.
+TEST_F(LivePageTest, TopSpendersCarryNamesPartyAndSpend) {
+  AdvertiserTotals a;
+  a.registry = "meta";
+  a.page_id = "123";
+  a.page_name = "Vote \"Leave\" </script>";
+  a.entity = 2;  // unattributed
+  a.ads = 4;
+  a.campaign_to_date = Amounts{{500000, 700000, 600000}};
+  AdvertiserTotals b = a;
+  b.registry = "google";
+  b.page_id = "AR9";
+  b.page_name = "Labour";
+  b.entity = 0;
+  b.campaign_to_date = Amounts{{100, 300, 200}};
+  figures_.top_advertisers = {a, b};
+  const rapidjson::Document d = Parse(page_.SummaryJson());
+  ASSERT_EQ(d["top_spenders"].Size(), 2u);
+  const auto& first = d["top_spenders"][0];
+  EXPECT_STREQ(first["page_name"].GetString(), "Vote \"Leave\" </script>");
+  EXPECT_STREQ(first["party"].GetString(), "unattributed");
+  EXPECT_TRUE(first["unattributed"].GetBool());
+  EXPECT_EQ(first["ads"].GetInt64(), 4);
+  EXPECT_DOUBLE_EQ(first["to_date"]["lower"].GetDouble(), 5000.0);
+  EXPECT_DOUBLE_EQ(first["to_date"]["upper"].GetDouble(), 7000.0);
+  EXPECT_STREQ(d["top_spenders"][1]["party"].GetString(), "Labour");
+  EXPECT_FALSE(d["top_spenders"][1]["unattributed"].GetBool());
+  EXPECT_NE(std::string(LivePage::Html()).find("id=\"spenders\""), std::string::npos);
+}
+
 TEST_F(LivePageTest, NothingYetIsValidJson) {
   const rapidjson::Document d = Parse(page_.SummaryJson());
   EXPECT_TRUE(d["watermark"].IsNull());

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <random>
+#include <tuple>
 
 #include "state/monitor_state.h"
 #include "store/state_store.h"
@@ -128,6 +129,19 @@ std::vector<AdListing> AllAds(MonitorState& state) {
   return ads;
 }
 
+// Every advertiser as the API lists it (figures, windows, names), in key order.
+std::vector<AdvertiserTotals> AllAdvertisers(MonitorState& state) {
+  std::vector<AdvertiserTotals> all = state.ListAdvertisers(AdvertiserQuery{}, 0, 1000).advertisers;
+  std::sort(all.begin(), all.end(), [](const AdvertiserTotals& a, const AdvertiserTotals& b) {
+    return std::tie(a.page_id, a.entity) < std::tie(b.page_id, b.entity);
+  });
+  EXPECT_EQ(all.size(), 3U);  // p0, p1 and p2 (each attributed one way)
+  Pence in_24h = 0;  // the windows compared are not all empty
+  for (const AdvertiserTotals& a : all) in_24h += a.windows.at(1).v[1];
+  EXPECT_GT(in_24h, 0);
+  return all;
+}
+
 class PersistenceTest : public ::testing::TestWithParam<int> {
  protected:
   void SetUp() override {
@@ -188,6 +202,7 @@ TEST_P(PersistenceTest, RestoredStateEndsWithTheOnePassFigures) {
     SCOPED_TRACE("crash after message " + std::to_string(crash_at));
     ExpectSameFigures(second.Snapshot(), reference.Snapshot());
     EXPECT_EQ(AllAds(second), AllAds(reference));
+    EXPECT_EQ(AllAdvertisers(second), AllAdvertisers(reference));
   }
 }
 
