@@ -9,6 +9,7 @@ Figures::Figures(std::size_t entity_slots, std::size_t theme_slots, std::size_t 
       themes(theme_slots),
       windows(window_count),
       campaign_to_date(entity_slots),
+      nation_campaign_to_date(entity_slots * kNationCount),
       window(entity_slots * window_count),
       theme_window(entity_slots * theme_slots * window_count),
       ads_active(entity_slots * theme_slots),

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/money.h"
+#include "core/nation.h"
 #include "core/outcome.h"
 #include "core/reject_reason.h"
 #include "core/time.h"
@@ -47,6 +48,7 @@ struct Figures {
   std::optional<EpochSeconds> watermark;
 
   std::vector<Amounts> campaign_to_date;                   // [entity]
+  std::vector<Amounts> nation_campaign_to_date;            // [entity][nation]
   std::vector<Amounts> window;                             // [entity][window]
   std::vector<Amounts> theme_window;                       // [entity][theme][window]
   std::vector<std::int64_t> ads_active;                    // [entity][theme]
@@ -63,6 +65,12 @@ struct Figures {
 
   Figures(std::size_t entity_slots, std::size_t theme_slots, std::size_t window_count);
   Amounts& Window(std::size_t e, std::size_t w) { return window[e * windows + w]; }
+  Amounts& NationCtd(std::size_t e, std::size_t n) {
+    return nation_campaign_to_date[e * kNationCount + n];
+  }
+  const Amounts& NationCtd(std::size_t e, std::size_t n) const {
+    return nation_campaign_to_date[e * kNationCount + n];
+  }
   Amounts& ThemeWindow(std::size_t e, std::size_t th, std::size_t w) {
     return theme_window[(e * themes + th) * windows + w];
   }
