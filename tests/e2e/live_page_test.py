@@ -301,6 +301,24 @@ def main():
     if not re.search(r'id="watermark">2019-\d\d-\d\dT', html):
         harness.fail("watermark not shown")
 
+    # The nation view: its header lists the five nations; once the figures hold spend by nation
+    # (issue 12's nation split), it has a row per party with such spend, showing the share of a
+    # nation limit where the party has one.
+    if not re.search(r'<table id="nations" data-rows="\d+"><thead><tr><th>party</th><th>England'
+                     r'</th><th>Scotland</th><th>Wales</th><th>Northern Ireland</th>'
+                     r'<th>unknown</th></tr></thead>', html):
+        harness.fail("nation view header missing")
+    summary = json.loads(harness.http_get(demo.url + "/api/v1/summary")[1])
+    with_spend = [p for p in summary["nations"]["parties"]
+                  if any(b["mid"] > 0 for b in p["to_date"])]
+    rows = int(re.search(r'<table id="nations" data-rows="(\d+)"', html).group(1))
+    if with_spend and rows == 0:
+        harness.fail("the summary has spend by nation but the nation view shows no row")
+    if rows and not re.search(r'<td data-nation="\w+" data-share="[\d.]+"( class="\w+")?>', html) \
+            and any(x is not None for p in with_spend for x in p["limits"]):
+        harness.fail("no nation cell shows a share of a nation limit")
+    harness.log(f"nation view: {rows} rows ({len(with_spend)} parties with spend by nation)")
+
     check_drawing(demo.url + "/")
 
     shot = os.path.abspath("live-page.png")
