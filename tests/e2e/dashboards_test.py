@@ -85,6 +85,8 @@ def main():
                 if not prometheus.query(expr):
                     failures.append(f"{name}: variable {variable['name']}: no data for {expr}")
                 variables[variable["name"]] = variable.get("allValue") or ".*"
+            elif variable["type"] == "custom":  # a fixed list (nation): "All"
+                variables[variable["name"]] = variable.get("allValue") or ".*"
             checked += 1
         for title, expr in panel_exprs(dashboard["panels"]):
             title = substitute(title, variables)
