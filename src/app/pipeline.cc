@@ -114,8 +114,9 @@ std::string Pipeline::StateFingerprintText(const Config& c) {
   //     kafka.properties entry but isolation.level: how to connect, not what is read;
   //   kafka.topic: the store keys every row by topic already (another topic: no stored state);
   //   listen, web_config, state: where to serve and store, not what;
-  //   entities[].type, entities[].spending_limit, themes[].description, rule line/key: applied
-  //     at export (or only for people), never stored.
+  //   entities[].type, entities[].spending_limit, entities[].nation_spending_limits,
+  //     registration_thresholds, themes[].description, rule line/key: applied at export (or
+  //     only for people), never stored.
   // Adding a key: one `t.Add` line (and a row in the table of tests/unit/app/fingerprint_test).
   FingerprintText t;
   t.Add("state_format", PartitionState::kFormatVersion);  // byte formats: state/partition_state.cc

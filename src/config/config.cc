@@ -551,6 +551,28 @@ void ParsePeriod(Parser& p, const YAML::Node& node, std::optional<Period>& perio
   period = Period{*start, *end};
 }
 
+// A mapping from nation label values (core/nation.h) to whole pounds, e.g.
+// `{england: 319800, scotland: 55400}`: each value into out[nation] in pence. `unknown` is
+// accepted only when `allow_unknown` (a spending limit is statutory per nation; there is none
+// for spend whose nation is unknown).
+void ParseNationPounds(Parser& p, const YAML::Node& node, const std::string& path,
+                       bool allow_unknown, std::array<std::optional<Pence>, kNationCount>& out) {
+  p.ForEachAny(
+      node, path, [&](const std::string& key, const YAML::Node& v, const std::string& kpath) {
+        const std::optional<Nation> nation = NationFromName(key);
+        if (!nation || (*nation == Nation::kUnknown && !allow_unknown)) {
+          p.Problem(v, kpath,
+                    std::string("unknown nation (expected one of: england, scotland, wales, "
+                                "northern_ireland") +
+                        (allow_unknown ? ", unknown)" : ")"));
+          return;
+        }
+        if (auto pounds = p.NonNegative(v, kpath, kMaxPounds)) {
+          out[static_cast<int>(*nation)] = *pounds * kPencePerPound;
+        }
+      });
+}
+
 std::optional<EntityType> ParseEntityType(std::string_view s) {
   if (s == "party") return EntityType::kParty;
   if (s == "non_party_campaigner") return EntityType::kNonPartyCampaigner;
@@ -590,7 +612,7 @@ void ParseEntities(Parser& p, const YAML::Node& node, std::vector<EntityConfig>&
       }
     };
     const bool is_map = p.ForEach(
-        item, path, {"name", "type", "spending_limit", "match"},
+        item, path, {"name", "type", "spending_limit", "nation_spending_limits", "match"},
         [&](const std::string& key, const YAML::Node& v, const std::string& kpath) {
           if (key == "name") {
             has_name = true;
@@ -626,6 +648,8 @@ void ParseEntities(Parser& p, const YAML::Node& node, std::vector<EntityConfig>&
             if (auto pounds = p.NonNegative(v, kpath, kMaxPounds)) {
               entity.spending_limit = *pounds * kPencePerPound;
             }
+          } else if (key == "nation_spending_limits") {
+            ParseNationPounds(p, v, kpath, /*allow_unknown=*/false, entity.nation_spending_limits);
           } else if (key == "match") {
             p.ForEach(v, kpath,
                       {"page_ids", "bylines", "page_names", "candidates", "google_advertiser_ids",
@@ -1122,7 +1146,8 @@ ConfigResult ParseConfig(std::string_view yaml_text, std::string_view file_name)
     } else {
       p.ForEach(root, "",
                 {"kafka", "listen", "web_config", "state", "windows", "grace", "event_time",
-                 "regulated_period", "entities", "themes", "currency", "limits"},
+                 "regulated_period", "entities", "registration_thresholds", "themes", "currency",
+                 "limits"},
                 [&](const std::string& key, const YAML::Node& v, const std::string& path) {
                   if (key == "kafka") {
                     ParseKafka(p, v, c.kafka);
@@ -1143,6 +1168,9 @@ ConfigResult ParseConfig(std::string_view yaml_text, std::string_view file_name)
                     ParsePeriod(p, v, c.regulated_period);
                   } else if (key == "entities") {
                     ParseEntities(p, v, c.entities);
+                  } else if (key == "registration_thresholds") {
+                    ParseNationPounds(p, v, path, /*allow_unknown=*/true,
+                                      c.registration_thresholds);
                   } else if (key == "themes") {
                     ParseThemes(p, v, c.themes);
                   } else if (key == "currency") {

@@ -2,6 +2,7 @@
 // Parsing collects every problem with file, line and key; it never throws on bad input.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "core/money.h"
+#include "core/nation.h"
 #include "core/time.h"
 
 namespace adwatch {
@@ -30,6 +32,10 @@ struct EntityConfig {
   std::string name;  // as people say it: "Conservative", "Labour", ...
   EntityType type = EntityType::kOther;
   std::optional<Pence> spending_limit;  // statutory limit for the regulated period
+  /// Statutory limits per UK nation (indexed by Nation; `unknown` never has one): a party's
+  /// per-constituency amount x the seats it contests there, a campaigner's per-part limit.
+  /// nullopt: none configured for that nation (`adwatch_spend_limit_nation_gbp` not exported).
+  std::array<std::optional<Pence>, kNationCount> nation_spending_limits{};
   std::vector<std::string> page_ids;    // Meta page ids (exact)
   std::vector<std::string> bylines;     // Meta "Paid for by" texts (normalised, exact)
   std::vector<std::string> page_names;  // Meta page-name and byline patterns (whole words)
@@ -149,6 +155,14 @@ struct EventTimeConfig {
   std::int64_t quorum = 5;  // distinct held ads/crawls that corroborate a time beyond it
 };
 
+/// Registration thresholds by nation (indexed by Nation): a campaigner spending more than this in
+/// a nation must register with the Electoral Commission (PPERA s.94(5): £20,000 in England,
+/// £10,000 in each other nation). nullopt: no threshold (the default for `unknown`).
+using RegistrationThresholds = std::array<std::optional<Pence>, kNationCount>;
+inline constexpr RegistrationThresholds kDefaultRegistrationThresholds = {
+    Pence{20000} * kPencePerPound, Pence{10000} * kPencePerPound, Pence{10000} * kPencePerPound,
+    Pence{10000} * kPencePerPound, std::nullopt};
+
 struct Config {
   KafkaConfig kafka;
   std::string listen = "127.0.0.1:9464";
@@ -159,6 +173,7 @@ struct Config {
   EventTimeConfig event_time;
   std::optional<Period> regulated_period;
   std::vector<EntityConfig> entities;
+  RegistrationThresholds registration_thresholds = kDefaultRegistrationThresholds;
   std::vector<ThemeConfig> themes;
   CurrencyConfig currency;
   LimitsConfig limits;

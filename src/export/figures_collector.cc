@@ -60,6 +60,7 @@ FiguresCollector::FiguresCollector(const Config& config, std::function<Figures()
     entities_.push_back(e.name);
     entity_types_.emplace_back(EntityTypeName(e.type));
     limits_.push_back(e.spending_limit);
+    nation_limits_.push_back(e.nation_spending_limits);
   }
   entities_.emplace_back("unattributed");
   for (const ThemeConfig& t : config.themes) themes_.push_back(t.name);
@@ -102,6 +103,20 @@ std::vector<MetricFamily> FiguresCollector::Families(const Figures& f) const {
     for (auto* b : {&spend, &open, &corrections, &info, &limit, &no_disclaimer}) {
       out.push_back(b->Take());
     }
+  }
+  {
+    FamilyBuilder nation_limit("adwatch_spend_limit_nation_gbp",
+                               "Configured statutory spending limit in one UK nation, GBP",
+                               MetricType::Gauge);
+    for (std::size_t e = 0; e < f.entities && e < nation_limits_.size(); ++e) {
+      for (int n = 0; n < kNationCount; ++n) {
+        if (const auto& l = nation_limits_[e][n]) {
+          nation_limit.Add(
+              {{"party", entities_[e]}, {"nation", std::string(NationName(Nation(n)))}}, Gbp(*l));
+        }
+      }
+    }
+    out.push_back(nation_limit.Take());
   }
   {
     FamilyBuilder window("adwatch_spend_window_gbp",

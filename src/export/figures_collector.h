@@ -11,7 +11,9 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/metric_type.h>
 
+#include <array>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,10 +39,16 @@ class FiguresCollector : public prometheus::Collectable {
   /// statutory limit where configured.
   const std::vector<std::string>& entity_types() const { return entity_types_; }
   const std::vector<std::optional<Pence>>& limits() const { return limits_; }
+  /// Per entity slot (empty for `unattributed`): the statutory limit in each nation where
+  /// configured (entities[].nation_spending_limits; `unknown` never has one).
+  const std::vector<std::array<std::optional<Pence>, kNationCount>>& nation_limits() const {
+    return nation_limits_;
+  }
 
  private:
   std::vector<std::string> entities_, entity_types_, themes_, windows_;
   std::vector<std::optional<Pence>> limits_;
+  std::vector<std::array<std::optional<Pence>, kNationCount>> nation_limits_;
   std::function<Figures()> snapshot_;
 };
 

@@ -28,6 +28,51 @@ void WriteBounds(JsonWriter& w, const Amounts& a) {
   w.EndObject();
 }
 
+// The nation view (`nations` in /api/v1/summary): the nation label values, and per entity slot
+// with a configured nation limit or any spend by nation, its campaign-to-date per nation
+// (lower/mid/upper) and its limit there (null where none), both indexed like `names`.
+void WriteNations(JsonWriter& w, const Figures& f, const FiguresCollector& names) {
+  w.StartObject();
+  w.Key("names");
+  w.StartArray();
+  for (int n = 0; n < kNationCount; ++n) Key(w, NationName(static_cast<Nation>(n)));
+  w.EndArray();
+  w.Key("parties");
+  w.StartArray();
+  const auto& limits = names.nation_limits();
+  for (std::size_t e = 0; e < f.entities && e < names.entity_names().size(); ++e) {
+    if (f.nation_campaign_to_date.size() < (e + 1) * kNationCount) break;
+    bool any = false;
+    for (int n = 0; n < kNationCount; ++n) {
+      any = any || (e < limits.size() && limits[e][n]) ||
+            !(f.nation_campaign_to_date[e * kNationCount + n] == Amounts{});
+    }
+    if (!any) continue;
+    w.StartObject();
+    w.Key("party");
+    w.String(names.entity_names()[e]);
+    w.Key("to_date");
+    w.StartArray();
+    for (int n = 0; n < kNationCount; ++n) {
+      WriteBounds(w, f.nation_campaign_to_date[e * kNationCount + n]);
+    }
+    w.EndArray();
+    w.Key("limits");
+    w.StartArray();
+    for (int n = 0; n < kNationCount; ++n) {
+      if (e < limits.size() && limits[e][n]) {
+        w.Double(Gbp(*limits[e][n]));
+      } else {
+        w.Null();
+      }
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
 HttpResponse Json(std::string body) {
   return {200, "application/json; charset=utf-8", std::move(body)};
 }
@@ -205,6 +250,8 @@ std::string LivePage::SummaryJson() const {
     w.EndObject();
   }
   w.EndArray();
+  w.Key("nations");
+  WriteNations(w, f, *names_);
 
   w.Key("registries");
   w.StartArray();

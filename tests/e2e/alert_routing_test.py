@@ -29,6 +29,9 @@ EXPECTED = {
     "AdwatchRejectingInput": "operators-email",
     "AdwatchDown": "operators-page",
     "AdwatchPartitionIncident": "operators-page",
+    "SpendOverNationLimit": "regulator-duty",
+    "SpendNearNationLimit": "regulator-digest",
+    "UnregisteredCampaignerOverThreshold": "regulator-analysts",
 }
 
 config = os.path.join(ROOT, "deploy", "alertmanager.yml")
@@ -40,7 +43,7 @@ if names != set(EXPECTED):
          f"routing for alerts that do not exist: {sorted(set(EXPECTED) - names)}")
 for rule in rules:
     labels = dict(rule.get("labels", {}), alertname=rule["alert"],
-                  registry="meta", party="Labour", theme="nhs")
+                  registry="meta", party="Labour", theme="nhs", nation="wales")
     for key in ("severity", "team", "summary", "runbook"):
         source = labels if key in ("severity", "team") else rule.get("annotations", {})
         if key not in source:

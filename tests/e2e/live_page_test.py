@@ -7,6 +7,10 @@ The drawing itself is measured in the page through the DevTools protocol (over
 --remote-debugging-pipe): the theme legend's items must not overlap each other, every series of
 a chart has its own colour, and no statutory-limit diamond touches a label.
 
+The nation view is drawn from a summary with spend by nation served beside the page's own HTML
+(rows, shares of the nation limits and their colours checked exactly), and on the demo's page its
+header and rows are checked against the demo's /api/v1/summary.
+
 Writes the screenshot to live-page.png in the working directory (the README's picture is
 docs/live-page.png, taken from a slower demo during the 9 December outage).
 """
@@ -19,8 +23,10 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -272,7 +278,69 @@ def colored_pixels(rows, bpp, x0, y0, x1, y1):
     return n
 
 
+def check_nation_view():
+    """The nation view drawn from a summary with spend by nation (served with the page's own HTML
+    from a loopback stand-in, so that it is checked before any stream carries region data):
+    rows by total spend, mid amounts, the share of a nation limit its lower bound reached,
+    orange from 80% and red from 100%, nothing for nations without a limit."""
+    with open(os.path.join(harness.ROOT, "src", "export", "live_page.html")) as f:
+        page = f.read()
+    zero = {"lower": 0, "mid": 0, "upper": 0}
+    def bounds(lower, mid, upper):
+        return {"lower": lower, "mid": mid, "upper": upper}
+    summary = {
+        "watermark": "2019-12-01T00:00:00Z", "windows": ["7d"], "themes": ["none"],
+        "parties": [], "registries": [], "incidents": [], "events": {"applied": 1},
+        "nations": {"names": ["england", "scotland", "wales", "northern_ireland", "unknown"],
+                    "parties": [
+            {"party": "Labour", "limits": [15960000, 1770000, 1200000, None, None],
+             "to_date": [bounds(100, 150, 200), zero, bounds(1000000, 1100000, 1200000), zero,
+                         bounds(5, 6, 7)]},
+            {"party": "SNP", "limits": [None, 1770000, None, None, None],
+             "to_date": [zero, bounds(1800000, 1900000, 2000000), zero, zero, zero]},
+            {"party": "People's Vote", "limits": [319800, 55400, 44000, 30800, None],
+             "to_date": [zero] * 5},  # a limit, no spend: no row
+        ]}}
+    bodies = {"/": page, "/api/v1/summary": json.dumps(summary),
+              "/api/v1/history": json.dumps({"parties": [], "points": []})}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = bodies.get(self.path, "").encode()
+            self.send_response(200 if self.path in bodies else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    dom = chromium(f"http://127.0.0.1:{server.server_address[1]}/", "--dump-dom")
+    server.shutdown()
+    table = re.search(r'<table id="nations" data-rows="(\d+)">.*?</table>', dom.stdout, re.S)
+    if not table or table.group(1) != "2":
+        harness.fail(f"nation view: expected 2 rows: {table.group(0) if table else dom.stdout[-800:]}")
+    rows = re.findall(r"<tr><td>([^<]+)</td>(.*?)</tr>", table.group(0))
+    if [r[0] for r in rows] != ["SNP", "Labour"]:
+        harness.fail(f"nation view rows: {[r[0] for r in rows]}")
+    expected = [
+        '<td data-nation="scotland" data-share="1.0169" class="bad">£1.90m<span class="share"> · '
+        '101% of £1.77m</span></td>',
+        '<td data-nation="wales" data-share="0.8333" class="near">£1.10m<span class="share"> · '
+        '83% of £1.20m</span></td>',
+        '<td data-nation="england" data-share="0.0000">£150<span class="share"> · 0% of '
+        '£15.96m</span></td>',
+        '<td data-nation="unknown">£6</td>', '<td data-nation="northern_ireland">£0</td>']
+    for cell in expected:
+        if cell not in table.group(0):
+            harness.fail(f"nation view lacks {cell}: {table.group(0)}")
+    harness.log("nation view: rows, shares and colours as served")
+
+
 def main():
+    check_nation_view()
     demo = Demo(speed=100000, duration=120)
     # Wait until the page has something to draw: spend, a crawl, a few history points.
     def has_data():
@@ -313,6 +381,24 @@ def main():
     if any('class="bad"' not in r for r in unattributed):
         harness.fail("an unattributed top spender is not marked")
     harness.log(f"top spenders: {len(rows)} rows, {len(unattributed)} unattributed")
+
+    # The nation view: its header lists the five nations; once the figures hold spend by nation
+    # (issue 12's nation split), it has a row per party with such spend, showing the share of a
+    # nation limit where the party has one.
+    if not re.search(r'<table id="nations" data-rows="\d+"><thead><tr><th>party</th><th>England'
+                     r'</th><th>Scotland</th><th>Wales</th><th>Northern Ireland</th>'
+                     r'<th>unknown</th></tr></thead>', html):
+        harness.fail("nation view header missing")
+    summary = json.loads(harness.http_get(demo.url + "/api/v1/summary")[1])
+    with_spend = [p for p in summary["nations"]["parties"]
+                  if any(b["mid"] > 0 for b in p["to_date"])]
+    rows = int(re.search(r'<table id="nations" data-rows="(\d+)"', html).group(1))
+    if with_spend and rows == 0:
+        harness.fail("the summary has spend by nation but the nation view shows no row")
+    if rows and not re.search(r'<td data-nation="\w+" data-share="[\d.]+"( class="\w+")?>', html) \
+            and any(x is not None for p in with_spend for x in p["limits"]):
+        harness.fail("no nation cell shows a share of a nation limit")
+    harness.log(f"nation view: {rows} rows ({len(with_spend)} parties with spend by nation)")
 
     check_drawing(demo.url + "/")
 

@@ -39,12 +39,12 @@ TEST(CheckConfigCommandTest, EveryProblemOnItsOwnLine) {
   std::ostringstream err;
   EXPECT_EQ(CheckConfigCommand(path, out, err), 2);
   EXPECT_EQ(out.str(), "");
-  EXPECT_EQ(
-      err.str(),
-      path + ":2: kafka.format: expected json or protobuf, got \"xml\"\n" + path +
-          ":6: entities[0].spending_limit: must not be negative, got -3\n" + path +
-          ":7: colour: unknown key (expected one of: kafka, listen, web_config, state, "
-          "windows, grace, event_time, regulated_period, entities, themes, currency, limits)\n");
+  EXPECT_EQ(err.str(),
+            path + ":2: kafka.format: expected json or protobuf, got \"xml\"\n" + path +
+                ":6: entities[0].spending_limit: must not be negative, got -3\n" + path +
+                ":7: colour: unknown key (expected one of: kafka, listen, web_config, state, "
+                "windows, grace, event_time, regulated_period, entities, registration_thresholds, "
+                "themes, currency, limits)\n");
   std::remove(path.c_str());
 }
 

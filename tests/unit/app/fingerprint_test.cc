@@ -101,6 +101,8 @@ const std::vector<Change>& Excluded() {
       {"state", [](Config& c) { c.state_dir = "/elsewhere"; }},
       {"entities", [](Config& c) { c.entities[0].spending_limit = Pence{1}; }},
       {"entities", [](Config& c) { c.entities[0].type = EntityType::kGovernment; }},
+      {"entities", [](Config& c) { c.entities[0].nation_spending_limits[0] = Pence{1}; }},
+      {"registration_thresholds", [](Config& c) { c.registration_thresholds[0] = Pence{1}; }},
       {"themes", [](Config& c) { c.themes[0].description += "x"; }},
       {"themes", [](Config& c) { c.themes[0].rules[0].line += 1; }},
   };
@@ -160,9 +162,9 @@ TEST(StateFingerprint, EveryKeyOfTheShippedConfigIsClassified) {
       }
     }
   }
-  for (const char* key : {"windows", "grace", "event_time.max_lead", "event_time.quorum",
-                          "regulated_period", "entities", "themes",
-                          "currency.reporting", "kafka.format", "state_format"}) {
+  for (const char* key :
+       {"windows", "grace", "event_time.max_lead", "event_time.quorum", "regulated_period",
+        "entities", "themes", "currency.reporting", "kafka.format", "state_format"}) {
     EXPECT_NE(text.find(std::string(key) + "="), std::string::npos) << key;
   }
 }
