@@ -74,12 +74,6 @@ struct Figures {
 
   Figures(std::size_t entity_slots, std::size_t theme_slots, std::size_t window_count);
   Amounts& Window(std::size_t e, std::size_t w) { return window[e * windows + w]; }
-  Amounts& NationCtd(std::size_t e, std::size_t n) {
-    return nation_campaign_to_date[e * kNationCount + n];
-  }
-  const Amounts& NationCtd(std::size_t e, std::size_t n) const {
-    return nation_campaign_to_date[e * kNationCount + n];
-  }
   Amounts& ThemeWindow(std::size_t e, std::size_t th, std::size_t w) {
     return theme_window[(e * themes + th) * windows + w];
   }

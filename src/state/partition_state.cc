@@ -16,15 +16,15 @@ StateOptions StateOptions::FromConfig(const Config& config) {
   o.max_ads = config.limits.max_ads_per_partition;
   o.max_lead_seconds = config.event_time.max_lead_seconds;
   o.lead_quorum = static_cast<std::size_t>(config.event_time.quorum);
-  o.registration_thresholds = RegistrationThresholds(config);
+  o.registration_thresholds = RegistrationThresholdsPence(config);
   return o;
 }
 
-std::array<Pence, kNationCount> RegistrationThresholds(const Config& /*config*/) {
+std::array<Pence, kNationCount> RegistrationThresholdsPence(const Config& config) {
   std::array<Pence, kNationCount> t{};
-  t.fill(1000000);  // £10,000
-  t[static_cast<int>(Nation::kEngland)] = 2000000;
-  t[static_cast<int>(Nation::kUnknown)] = std::numeric_limits<Pence>::max();
+  for (int n = 0; n < kNationCount; ++n) {
+    t[n] = config.registration_thresholds[n].value_or(std::numeric_limits<Pence>::max());
+  }
   return t;
 }
 

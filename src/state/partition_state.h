@@ -41,9 +41,9 @@ class Enricher {
 };
 
 /// The registration threshold of a non-party campaigner in each nation, in pence (the one place
-/// that reads them from config): £20,000 in England and £10,000 in each other nation unless
-/// configured; `unknown` has none (INT64_MAX).
-std::array<Pence, kNationCount> RegistrationThresholds(const Config& config);
+/// that reads config `registration_thresholds`): £20,000 in England and £10,000 in each other
+/// nation unless configured; a nation without one (`unknown` by default) gets INT64_MAX.
+std::array<Pence, kNationCount> RegistrationThresholdsPence(const Config& config);
 
 /// The settings that shape figures; shared by every partition.
 struct StateOptions {
@@ -57,8 +57,8 @@ struct StateOptions {
                                                                   // ads beyond: too_many_ads
   EpochSeconds max_lead_seconds = 12 * 3600;  // how far ahead of event time a message is applied
   std::size_t lead_quorum = 5;  // distinct witnesses that corroborate a time beyond max_lead
-  // Registration thresholds per nation (RegistrationThresholds); unknown: none.
-  std::array<Pence, kNationCount> registration_thresholds = RegistrationThresholds(Config{});
+  // Registration thresholds per nation (RegistrationThresholdsPence); unknown: none.
+  std::array<Pence, kNationCount> registration_thresholds = RegistrationThresholdsPence(Config{});
 
   static StateOptions FromConfig(const Config& config);
   EpochSeconds LongestWindow() const;

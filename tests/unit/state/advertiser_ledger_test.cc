@@ -176,9 +176,16 @@ TEST(AdvertiserLedgerTest, MonitorStateMergesPartitionsAndCountsThresholds) {
   EXPECT_EQ(page.advertisers[0].page_id, "p");
 }
 
-// The default thresholds: £20,000 in England, £10,000 elsewhere, none for unknown.
+// The default thresholds: £20,000 in England, £10,000 elsewhere, none for unknown; configured
+// ones replace them.
 TEST(AdvertiserLedgerTest, DefaultRegistrationThresholds) {
-  const auto t = RegistrationThresholds(Config{});
+  Config configured;
+  configured.registration_thresholds[static_cast<int>(Nation::kWales)] = 123;
+  configured.registration_thresholds[static_cast<int>(Nation::kEngland)] = std::nullopt;
+  const auto c = RegistrationThresholdsPence(configured);
+  EXPECT_EQ(c[static_cast<int>(Nation::kWales)], 123);
+  EXPECT_EQ(c[static_cast<int>(Nation::kEngland)], std::numeric_limits<Pence>::max());
+  const auto t = RegistrationThresholdsPence(Config{});
   EXPECT_EQ(t[static_cast<int>(Nation::kEngland)], 2000000);
   EXPECT_EQ(t[static_cast<int>(Nation::kScotland)], 1000000);
   EXPECT_EQ(t[static_cast<int>(Nation::kWales)], 1000000);
