@@ -139,7 +139,7 @@ TEST(Security, HostileAdvertiserNamesCannotInjectLabelsOrGrowSeries) {
       {"window", windows},
       {"bound", {"lower", "upper", "mid"}},
       {"registry", {"meta", "google"}},
-      {"nation", {"england", "scotland", "wales", "northern_ireland"}},
+      {"nation", {"england", "scotland", "wales", "northern_ireland", "unknown"}},
       {"type", {"party", "non_party_campaigner", "candidate", "government", "other"}},
   };
   for (const auto& [label, values] : labels) {
