@@ -103,8 +103,9 @@ double Scrape(const Pipeline& pipeline) {
   return Seconds(start, SteadyClock::now());
 }
 
-// Feeds sightings (round 1, 2, ... of ads 0..n-1, cycling) for `seconds`, checkpointing as
-// Monitor::Run does; returns messages processed. `error` set when a checkpoint fails.
+// Feeds sightings (round 1, 2, ... of ads 0..n-1, cycling) for `seconds`, checkpointing and
+// publishing the figures scrapes serve as Monitor::Run does (after each poll batch; here every
+// 256 messages); returns messages processed. `error` set when a checkpoint fails.
 std::size_t Ingest(Pipeline& pipeline, Sightings& gen, std::size_t n, std::size_t* next,
                    double seconds, std::string* error) {
   const auto start = SteadyClock::now();
@@ -114,6 +115,7 @@ std::size_t Ingest(Pipeline& pipeline, Sightings& gen, std::size_t n, std::size_
       pipeline.Process(gen.Get(*next % n, 1 + *next / n));
       if (pipeline.CheckpointDue() && !pipeline.Checkpoint(error)) return done;
     }
+    pipeline.PublishIfDue(SteadyClock::now());
     if (Seconds(start, SteadyClock::now()) >= seconds) return done;
   }
 }
@@ -157,6 +159,14 @@ void BM_Scale(benchmark::State& state) {
     const std::int64_t sqlite_bytes = sqlite3_memory_used() - sqlite0;
     const double heap = static_cast<double>(HeapInUse() - heap0 - sqlite_bytes);
     const double rss = static_cast<double>(ResidentBytes() - rss0);
+
+    // Publications (the consumer thread's snapshot that scrapes serve): 5, timed.
+    Timings publish;
+    for (int k = 0; k < 5; ++k) {
+      const auto p = SteadyClock::now();
+      pipeline->Publish();
+      publish.Add(Seconds(p, SteadyClock::now()));
+    }
 
     // Scrapes alone: at least 5, for at least 5 s.
     Timings idle;
@@ -209,6 +219,7 @@ void BM_Scale(benchmark::State& state) {
     state.counters["heap_B_per_ad"] = heap / ads;
     state.counters["rss_B_per_ad"] = rss / ads;
     state.counters["sqlite_heap_MB"] = static_cast<double>(sqlite_bytes) / 1e6;
+    state.counters["publish_ms_median"] = publish.Median();
     state.counters["scrape_ms_median"] = idle.Median();
     state.counters["scrape_ms_max"] = idle.Max();
     state.counters["scrapes"] = static_cast<double>(idle.ms.size());
