@@ -33,6 +33,48 @@ std::optional<std::size_t> ParseCount(const std::string& text) {
   return value;
 }
 
+std::optional<std::string> ListingParams::Take(const std::string& name, const std::string& value,
+                                               const std::vector<std::string>& entity_names) {
+  if (name == "format") {
+    if (value != "json" && value != "csv") return "format must be json or csv";
+    csv = value == "csv";
+  } else if (name == "registry") {
+    if (!IsKnownRegistry(value)) return "unknown registry: " + value + " (meta or google)";
+    registry = value;
+  } else if (name == "party") {
+    const auto it = std::find(entity_names.begin(), entity_names.end(), value);
+    if (it == entity_names.end()) return "unknown party: " + value;
+    entity = static_cast<std::size_t>(it - entity_names.begin());
+  } else if (name == "limit") {
+    const auto n = ParseCount(value);
+    if (!n || *n == 0 || *n > kMaxCsvLimit) {
+      return "limit must be an integer from 1 to " + std::to_string(kMaxLimit) + " (" +
+             std::to_string(kMaxCsvLimit) + " with format=csv)";
+    }
+    limit = *n;
+    limit_given_ = true;
+  } else if (name == "offset") {
+    const auto n = ParseCount(value);
+    if (!n) return "offset must be a non-negative integer";
+    offset = *n;
+  } else {
+    return std::nullopt;
+  }
+  return "";
+}
+
+std::string ListingParams::Finish() {
+  if (!csv && limit > kMaxLimit) {
+    return "limit must be an integer from 1 to " + std::to_string(kMaxLimit);
+  }
+  if (csv && !limit_given_) limit = kMaxCsvLimit;
+  return "";
+}
+
+HttpResponse BusyListing() {
+  return {503, "application/json", "{\"error\":\"busy with another listing, retry\"}\n"};
+}
+
 namespace {
 
 void WriteTime(rapidjson::Writer<rapidjson::StringBuffer>& w, EpochSeconds t) {
@@ -53,21 +95,10 @@ AdsApi::AdsApi(const Config& config, Source source) : source_(std::move(source))
 
 HttpResponse AdsApi::Handle(const HttpRequest& request) const {
   AdFilter filter;
-  std::size_t limit = kDefaultLimit, offset = 0;
-  bool csv = false, limit_given = false;
+  ListingParams params;
   for (const auto& [name, value] : ParseQuery(request.query)) {
-    if (name == "format") {
-      if (value != "json" && value != "csv") return JsonError("format must be json or csv");
-      csv = value == "csv";
-    } else if (name == "registry") {
-      if (!IsKnownRegistry(value)) {
-        return JsonError("unknown registry: " + value + " (meta or google)");
-      }
-      filter.registry = value;
-    } else if (name == "party") {
-      const auto it = std::find(entity_names_.begin(), entity_names_.end(), value);
-      if (it == entity_names_.end()) return JsonError("unknown party: " + value);
-      filter.entity = static_cast<std::size_t>(it - entity_names_.begin());
+    if (const auto taken = params.Take(name, value, entity_names_)) {
+      if (!taken->empty()) return JsonError(*taken);
     } else if (name == "state") {
       std::size_t start = 0;
       while (start <= value.size()) {
@@ -86,45 +117,27 @@ HttpResponse AdsApi::Handle(const HttpRequest& request) const {
         filter.presence[static_cast<std::size_t>(it - std::begin(kPresenceNames))] = true;
         start = end + 1;
       }
-    } else if (name == "limit") {
-      const auto n = ParseCount(value);
-      if (!n || *n == 0 || *n > kMaxCsvLimit) {
-        return JsonError("limit must be an integer from 1 to " + std::to_string(kMaxLimit) + " (" +
-                         std::to_string(kMaxCsvLimit) + " with format=csv)");
-      }
-      limit = *n;
-      limit_given = true;
-    } else if (name == "offset") {
-      const auto n = ParseCount(value);
-      if (!n) return JsonError("offset must be a non-negative integer");
-      offset = *n;
     } else {
       return JsonError("unknown parameter: " + name +
                        " (registry, party, state, format, limit, offset)");
     }
   }
-  if (!csv && limit > kMaxLimit) {
-    return JsonError("limit must be an integer from 1 to " + std::to_string(kMaxLimit));
-  }
-  if (csv && !limit_given) limit = kMaxCsvLimit;
+  if (const std::string error = params.Finish(); !error.empty()) return JsonError(error);
+  filter.registry = params.registry;
+  filter.entity = params.entity;
   if (std::none_of(filter.presence.begin(), filter.presence.end(), [](bool b) { return b; })) {
     for (Presence p : {Presence::kMissing, Presence::kUnlisted, Presence::kRemoved}) {
       filter.presence[static_cast<std::size_t>(p)] = true;
     }
   }
 
-  if (busy_.exchange(true)) {
-    return {503, "application/json", "{\"error\":\"busy with another listing, retry\"}\n"};
+  const std::optional<AdPage> listed =
+      OneListingAtATime(busy_, [&] { return source_(filter, params.offset, params.limit); });
+  if (!listed) return BusyListing();
+  const AdPage& page = *listed;
+  if (params.csv) {
+    return {200, "text/csv; charset=utf-8", AdsCsv(page.ads, entity_names_, theme_names_)};
   }
-  AdPage page;
-  try {
-    page = source_(filter, offset, limit);
-  } catch (...) {
-    busy_ = false;
-    throw;
-  }
-  busy_ = false;
-  if (csv) return {200, "text/csv; charset=utf-8", AdsCsv(page.ads, entity_names_, theme_names_)};
 
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
@@ -132,9 +145,9 @@ HttpResponse AdsApi::Handle(const HttpRequest& request) const {
   w.Key("total");
   w.Uint64(page.total);
   w.Key("offset");
-  w.Uint64(offset);
+  w.Uint64(params.offset);
   w.Key("limit");
-  w.Uint64(limit);
+  w.Uint64(params.limit);
   w.Key("ads");
   w.StartArray();
   for (const AdListing& ad : page.ads) {

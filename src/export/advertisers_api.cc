@@ -35,21 +35,10 @@ AdvertisersApi::AdvertisersApi(const Config& config, Source source) : source_(st
 
 HttpResponse AdvertisersApi::Handle(const HttpRequest& request) const {
   AdvertiserQuery query;
-  std::size_t limit = kDefaultLimit, offset = 0;
-  bool csv = false, limit_given = false;
+  ListingParams params;
   for (const auto& [name, value] : ParseQuery(request.query)) {
-    if (name == "format") {
-      if (value != "json" && value != "csv") return JsonError("format must be json or csv");
-      csv = value == "csv";
-    } else if (name == "registry") {
-      if (!IsKnownRegistry(value)) {
-        return JsonError("unknown registry: " + value + " (meta or google)");
-      }
-      query.registry = value;
-    } else if (name == "party") {
-      const auto it = std::find(entity_names_.begin(), entity_names_.end(), value);
-      if (it == entity_names_.end()) return JsonError("unknown party: " + value);
-      query.entity = static_cast<std::size_t>(it - entity_names_.begin());
+    if (const auto taken = params.Take(name, value, entity_names_)) {
+      if (!taken->empty()) return JsonError(*taken);
     } else if (name == "nation") {
       query.nation = NationFromName(value);
       if (!query.nation) {
@@ -73,40 +62,20 @@ HttpResponse AdvertisersApi::Handle(const HttpRequest& request) const {
         return JsonError("unknown bound: " + value + " (lower, upper or mid)");
       }
       query.bound = static_cast<Bound>(it - std::begin(kBoundNames));
-    } else if (name == "limit") {
-      const auto n = ParseCount(value);
-      if (!n || *n == 0 || *n > kMaxCsvLimit) {
-        return JsonError("limit must be an integer from 1 to " + std::to_string(kMaxLimit) + " (" +
-                         std::to_string(kMaxCsvLimit) + " with format=csv)");
-      }
-      limit = *n;
-      limit_given = true;
-    } else if (name == "offset") {
-      const auto n = ParseCount(value);
-      if (!n) return JsonError("offset must be a non-negative integer");
-      offset = *n;
     } else {
       return JsonError("unknown parameter: " + name +
                        " (registry, party, nation, sort, bound, format, limit, offset)");
     }
   }
-  if (!csv && limit > kMaxLimit) {
-    return JsonError("limit must be an integer from 1 to " + std::to_string(kMaxLimit));
-  }
-  if (csv && !limit_given) limit = kMaxCsvLimit;
+  if (const std::string error = params.Finish(); !error.empty()) return JsonError(error);
+  query.registry = params.registry;
+  query.entity = params.entity;
 
-  if (busy_.exchange(true)) {
-    return {503, "application/json", "{\"error\":\"busy with another listing, retry\"}\n"};
-  }
-  AdvertiserPage page;
-  try {
-    page = source_(query, offset, limit);
-  } catch (...) {
-    busy_ = false;
-    throw;
-  }
-  busy_ = false;
-  if (csv) {
+  const std::optional<AdvertiserPage> listed =
+      OneListingAtATime(busy_, [&] { return source_(query, params.offset, params.limit); });
+  if (!listed) return BusyListing();
+  const AdvertiserPage& page = *listed;
+  if (params.csv) {
     return {200, "text/csv; charset=utf-8",
             AdvertisersCsv(page.advertisers, entity_names_, window_names_)};
   }
@@ -117,9 +86,9 @@ HttpResponse AdvertisersApi::Handle(const HttpRequest& request) const {
   w.Key("total");
   w.Uint64(page.total);
   w.Key("offset");
-  w.Uint64(offset);
+  w.Uint64(params.offset);
   w.Key("limit");
-  w.Uint64(limit);
+  w.Uint64(params.limit);
   w.Key("advertisers");
   w.StartArray();
   for (const AdvertiserTotals& a : page.advertisers) {

@@ -31,10 +31,6 @@ class AdvertisersApi {
  public:
   using Source = std::function<AdvertiserPage(const AdvertiserQuery& query, std::size_t offset,
                                               std::size_t limit)>;
-  static constexpr std::size_t kDefaultLimit = 100;
-  static constexpr std::size_t kMaxLimit = 1000;
-  static constexpr std::size_t kMaxCsvLimit = 100000;
-
   AdvertisersApi(const Config& config, Source source);
 
   HttpResponse Handle(const HttpRequest& request) const;

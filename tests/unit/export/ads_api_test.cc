@@ -117,7 +117,7 @@ TEST_F(AdsApiTest, PagesWithABoundedLimit) {
     ads_.push_back(Ad("ad" + std::to_string(1000 + i), 0, Presence::kMissing, i));
   auto d = Get("");
   EXPECT_EQ(d["total"].GetUint64(), 250U);
-  EXPECT_EQ(d["ads"].Size(), AdsApi::kDefaultLimit);
+  EXPECT_EQ(d["ads"].Size(), ListingParams::kDefaultLimit);
   EXPECT_STREQ(d["ads"][0]["ad_id"].GetString(), "ad1249");
   d = Get("limit=60&offset=200");
   EXPECT_EQ(last_offset_, 200U);

@@ -96,7 +96,7 @@ TEST(AdsCsvTest, TheApiServesEveryStateAsCsv) {
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.content_type, "text/csv; charset=utf-8");
   EXPECT_EQ(Rows(r.body).size(), 4u);
-  EXPECT_EQ(last_limit, AdsApi::kMaxCsvLimit);
+  EXPECT_EQ(last_limit, ListingParams::kMaxCsvLimit);
   r = api.Handle({"GET", "/api/v1/ads", "format=csv&state=listed,unknown&limit=5000"});
   EXPECT_EQ(r.status, 200) << r.body;
   ASSERT_EQ(Rows(r.body).size(), 3u);
